@@ -1,0 +1,69 @@
+# shellcheck shell=bash
+# PKI and kubeconfigs of the lab (openssl; ECDSA P-256 keys).  Needs paths.sh sourced.
+
+_pki_cert() {
+  # _pki_cert <name> <subject> <ext-file-content|""> : key + cert signed by the lab CA
+  local name=$1 subj=$2 ext=$3 dir=$LAB_PKI
+  openssl ecparam -name prime256v1 -genkey -noout -out "$dir/$name.key" 2>/dev/null
+  openssl req -new -key "$dir/$name.key" -subj "$subj" -out "$dir/$name.csr" 2>/dev/null
+  printf '%s\n' "$ext" >"$dir/$name.ext"
+  openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 3650 -sha256 -extfile "$dir/$name.ext" -out "$dir/$name.crt" 2>/dev/null
+  rm -f "$dir/$name.csr" "$dir/$name.ext"
+}
+
+pki_create() {
+  local dir=$LAB_PKI
+  mkdir -p "$dir" && chmod 700 "$dir"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$dir/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$dir/ca.key" -subj "/CN=cni-ovs-lab-ca" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" -out "$dir/ca.crt" 2>/dev/null
+  local client="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  # Service IP of "kubernetes" is the first address of the service range.
+  local svc_ip=${LAB_SERVICE_CIDR%.*}.1
+  _pki_cert apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,IP:$LAB_GATEWAY,IP:$svc_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  _pki_cert admin "/O=system:masters/CN=cni-ovs-lab-admin" "$client"
+  _pki_cert controller-manager "/CN=system:kube-controller-manager" "$client"
+  _pki_cert scheduler "/CN=system:kube-scheduler" "$client"
+  # Serving cert for kube-controller-manager, kube-scheduler and kwok on 127.0.0.1.
+  _pki_cert serving "/CN=cni-ovs-lab-serving" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$dir/sa.key" 2>/dev/null
+  openssl ec -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
+  chmod 600 "$dir"/*.key
+}
+
+kubeconfig_write() {
+  # kubeconfig_write <file> <server-url> <client cert name>
+  local file=$1 server=$2 who=$3 tmp
+  tmp=$(mktemp "$file.XXXXXX")
+  cat >"$tmp" <<KCFG
+apiVersion: v1
+kind: Config
+clusters:
+- name: cni-ovs-lab
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 "$LAB_PKI/ca.crt")
+users:
+- name: $who
+  user:
+    client-certificate-data: $(base64 -w0 "$LAB_PKI/$who.crt")
+    client-key-data: $(base64 -w0 "$LAB_PKI/$who.key")
+contexts:
+- name: cni-ovs-lab
+  context:
+    cluster: cni-ovs-lab
+    user: $who
+current-context: cni-ovs-lab
+KCFG
+  chmod 600 "$tmp" && mv -f "$tmp" "$file"
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# VMware NSX (NCP) host set-up, run inside a lab node by nodes.sh (bash -s).
+# Lays out what seeds 000 and 004 touch on a node:
+#  - /lib/modules/$(uname -r)/weak-updates/openvswitch/*.ko   the NSX-OVS kernel modules
+#  - /lib/modules/$(uname -r)/nsx/usr-ovs-kmod-backup/*.ko + INFO   upstream modules NSX saved
+#    The .ko files are ELF objects with a real .modinfo section (modinfo reads them) and no
+#    code: this kernel has no module support, so nothing could load them anyway.
+#  - /etc/openvswitch/conf.db (the running OVS's DB, the host-original-ovs-db mount source),
+#    /etc/apparmor.d, /etc/cni/net.d with a pre-existing loopback, /opt/cni/bin.
+# Idempotent: existing files are left as they are (a role may have switched them).
+set -euo pipefail
+R=$(uname -r)
+M=/lib/modules/$R
+NSX_OVS_VERSION=${NSX_OVS_VERSION:-2.17.6.nsx.22917520}
+VERMAGIC="$R SMP preempt mod_unload modversions"
+mk() {  # mk FILE NAME VERSION DESCRIPTION [key=value...]
+  local f=$1 n=$2 v=$3 d=$4; shift 4
+  [ -e "$f" ] && return 0
+  /usr/local/lib/cni-ovs-lab/mkko "$f" "name=$n" ${v:+"version=$v"} "description=$d" license=GPL \
+    "vermagic=$VERMAGIC" retpoline=Y "$@"
+}
+if [ ! -e "$M/.cni-ovs-lab-nsx" ]; then
+  mkdir -p "$M/weak-updates/openvswitch" "$M/nsx/usr-ovs-kmod-backup" "$M/kernel/net/openvswitch"
+  w=$M/weak-updates/openvswitch b=$M/nsx/usr-ovs-kmod-backup
+  mk "$w/openvswitch.ko" openvswitch "$NSX_OVS_VERSION" "Open vSwitch switching datapath (NSX-OVS)" \
+    depends=nf_conntrack,nf_nat,nf_defrag_ipv6,libcrc32c author=VMware
+  for v in geneve gre lisp stt vxlan; do
+    mk "$w/vport-$v.ko" "vport_$v" "$NSX_OVS_VERSION" "OVS: $v switching port (NSX-OVS)" depends=openvswitch author=VMware
+  done
+  # Upstream (in-tree) modules the NSX installer moved aside; no lisp/stt upstream.
+  mk "$b/openvswitch.ko" openvswitch "" "Open vSwitch switching datapath" intree=Y depends=nf_conntrack,nf_nat,libcrc32c
+  for v in geneve gre vxlan; do
+    mk "$b/vport-$v.ko" "vport_$v" "" "OVS: $v switching port" intree=Y depends=openvswitch
+  done
+  cat > "$b/INFO" <<INFO
+# Upstream OVS kernel modules moved aside when NSX-OVS was installed (lab layout).
+kernel_release=$R
+moved_from=$w
+files=$(cd "$b" && printf '%s ' ./*.ko | sed 's|\./||g; s/ $//')
+nsx_ovs_version=$NSX_OVS_VERSION
+INFO
+  chmod 0644 "$w"/*.ko "$b"/*.ko "$b/INFO"
+  touch "$M/.cni-ovs-lab-nsx"
+fi
+# OVS DB at the default path (the running ovsdb-server's file).
+test -s /etc/openvswitch/conf.db
+mkdir -p /etc/apparmor.d /etc/cni/net.d /opt/cni/bin /var/log/nsx-ujo
+[ -e /etc/cni/net.d/99-loopback.conf ] || cat > /etc/cni/net.d/99-loopback.conf <<'CONF'
+{"cniVersion": "0.3.1", "name": "lo", "type": "loopback"}
+CONF
+ovs-vsctl --timeout=10 set open_vswitch . external_ids:nsx-node=true "external_ids:hostname=$(hostname)"
+nsx_kos=("$M"/weak-updates/openvswitch/*.ko) up_kos=("$M"/nsx/usr-ovs-kmod-backup/*.ko)
+echo "$(hostname): nsx layout in $M (${#nsx_kos[@]} NSX-OVS modules, ${#up_kos[@]} upstream modules backed up)"

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Lab node hosts: one Podman container per Kubernetes Node, with real OVS/OVN inside.
+#
+#   bash lab/nodes/nodes.sh up|down|status
+#
+# Environment:
+#   NODES=3              number of nodes (lab-node-1 .. lab-node-N at 198.18.0.(10+i))
+#   CNI=kube-ovn         kube-ovn | nsx | openshift-sdn (per-CNI host set-up)
+#   KWOK_BIN             kwok binary for the per-node kubelet (default from lab/lib/paths.sh)
+#   KUBECONFIG_NODES     kubeconfig the kubelets use (default lab/.state/kubeconfig-nodes)
+#   CONTAINERS_CONF      default lab/nodes/containers.conf (runc, ulimits; see ENVIRONMENT.md)
+#
+# up is idempotent: running containers whose configuration did not change are kept.
+# See docs/lab-nodes.md.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+STATE=$ROOT/lab/.state
+NSTATE=$STATE/nodes
+NODES=${NODES:-3}
+CNI=${CNI:-kube-ovn}
+NET=cni-ovs-lab
+SUBNET=198.18.0.0/24
+GATEWAY=198.18.0.1
+PREFIX=lab-node-
+LABEL=cni-ovs.lab.node
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$HERE/containers.conf}
+# shellcheck disable=SC1091
+[ -f "$ROOT/lab/lib/paths.sh" ] && . "$ROOT/lab/lib/paths.sh"
+KWOK_BIN=${KWOK_BIN:-}
+KUBECONFIG_NODES=${KUBECONFIG_NODES:-$STATE/kubeconfig-nodes}
+ADMIN_KUBECONFIG=${KUBECONFIG_LAB:-$STATE/kubeconfig}
+KWOK_CONFIG=${KWOK_CONFIG:-}
+NODE_LEASE_SECONDS=${LAB_NODE_LEASE_SECONDS:-40}
+
+log() { printf '== nodes: %s\n' "$*" >&2; }
+die() { printf '== nodes: ERROR: %s\n' "$*" >&2; exit 1; }
+now_ms() { date +%s%3N; }
+
+case $CNI in kube-ovn|nsx|openshift-sdn) ;; *) die "CNI=$CNI: expected kube-ovn, nsx or openshift-sdn" ;; esac
+if ! [[ $NODES =~ ^[1-9][0-9]?$ ]] || ((NODES > 50)); then die "NODES=$NODES: expected 1..50"; fi
+
+node_name() { echo "$PREFIX$1"; }
+node_ip() { echo "198.18.0.$((10 + $1))"; }
+masters() { local n=$((NODES < 3 ? NODES : 3)); seq 1 "$n"; }
+master_ips() { local i out=""; for i in $(masters); do out+="$(node_ip "$i"),"; done; echo "${out%,}"; }
+is_master() { (($1 <= 3)); }
+
+kubelet_inputs() {  # prints "kwok kubeconfig" when both exist, else nothing
+  if [ -n "$KWOK_BIN" ] && [ -x "$KWOK_BIN" ] && [ -s "$KUBECONFIG_NODES" ]; then
+    echo "$KWOK_BIN $KUBECONFIG_NODES"
+  fi
+}
+
+ensure_network() {
+  if podman network exists "$NET"; then
+    local subnet
+    subnet=$(podman network inspect "$NET" --format '{{range .Subnets}}{{.Subnet}} {{end}}' 2>/dev/null || true)
+    [[ " $subnet " == *" $SUBNET "* ]] || die "network $NET exists with subnet '$subnet', want $SUBNET; remove it first"
+    return 0
+  fi
+  if podman network create --subnet "$SUBNET" --gateway "$GATEWAY" "$NET" >/dev/null 2>&1; then
+    mkdir -p "$NSTATE"; touch "$NSTATE/network-created"
+    log "created podman network $NET ($SUBNET, gateway $GATEWAY)"
+  else
+    podman network exists "$NET" || die "cannot create podman network $NET"
+  fi
+}
+
+labels_for() {  # node labels applied at registration
+  local i=$1 l="node-role.kubernetes.io/worker="
+  is_master "$i" && l+=",node-role.kubernetes.io/control-plane="
+  [ "$CNI" = kube-ovn ] && is_master "$i" && l+=",kube-ovn/role=master"
+  echo "$l"
+}
+
+env_file() {  # /etc/default/cni-ovs-lab for node i
+  local i=$1
+  cat <<EOF
+# Written by lab/nodes/nodes.sh: this lab node's identity.
+NODE_NAME=$(node_name "$i")
+NODE_INDEX=$i
+NODE_IP=$(node_ip "$i")
+CNI=$CNI
+NODE_LABELS="$(labels_for "$i")"
+NODE_LEASE_SECONDS=$NODE_LEASE_SECONDS
+# Pods of this node: KWOK's fake pod IPs in the lower half, the netns pods in the upper.
+KWOK_POD_CIDR=198.19.$((128 + i)).0/25
+POD_PREFIX=198.19.$((128 + i))
+EOF
+}
+
+config_hash() {  # what a running container must match to be kept by `up`
+  local i=$1 image=$2 k
+  k=$(kubelet_inputs)
+  { echo "$image $CNI $(node_ip "$i")"; env_file "$i"
+    if [ -n "$k" ]; then
+      echo "$KWOK_BIN"; sha256sum "$KUBECONFIG_NODES" | cut -d' ' -f1
+      [ -f "${KWOK_CONFIG:-}" ] && sha256sum "$KWOK_CONFIG" | cut -d' ' -f1
+    fi
+  } | sha256sum | cut -c1-12
+}
+
+create_node() {
+  local i=$1 image=$2 hash=$3 name ip k args
+  name=$(node_name "$i"); ip=$(node_ip "$i"); k=$(kubelet_inputs)
+  args=(--name "$name" --hostname "$name" --network "$NET" --ip "$ip"
+        --systemd=always --restart=always
+        --cap-add NET_ADMIN --cap-add SYS_ADMIN --device /dev/net/tun
+        --label "$LABEL=$name" --label "cni-ovs.lab.config=$hash" --label "cni-ovs.lab.cni=$CNI")
+  if [ -n "$k" ]; then
+    args+=(-v "$KWOK_BIN:/usr/local/bin/kwok:ro" -v "$KUBECONFIG_NODES:/etc/kubernetes/kubelet.conf:ro")
+    [ -f "$KWOK_CONFIG" ] && args+=(-v "$KWOK_CONFIG:/etc/kwok/kwok.yaml:ro")
+  fi
+  podman create -q "${args[@]}" "$image" >/dev/null
+  local tmp; tmp=$(mktemp)
+  env_file "$i" > "$tmp"
+  podman cp "$tmp" "$name:/etc/default/cni-ovs-lab"
+  rm -f "$tmp"
+  podman start "$name" >/dev/null
+}
+
+wait_booted() {  # wait until systemd in the container finished booting
+  local name=$1 state=""
+  for _ in $(seq 300); do
+    state=$(podman exec "$name" systemctl is-system-running 2>/dev/null || true)
+    case $state in running|degraded) echo "$state"; return 0 ;; esac
+    sleep 0.1
+  done
+  echo "${state:-unknown}"; return 1
+}
+
+write_inventory() {
+  local i name inv=$STATE/inventory.yml tmp
+  mkdir -p "$STATE"; tmp=$(mktemp "$STATE/.inventory.XXXXXX")
+  {
+    echo "# Written by lab/nodes/nodes.sh up (CNI=$CNI NODES=$NODES). Regenerated on every up."
+    echo "# The nodes are Podman containers; Ansible reaches them with containers.podman.podman."
+    echo "all:"
+    echo "  vars:"
+    echo "    ansible_connection: containers.podman.podman"
+    echo "    ansible_python_interpreter: /usr/bin/python3"
+    echo "    cni_ovs_lab_cni: $CNI"
+    echo "    cni_ovs_kubeconfig: $ADMIN_KUBECONFIG"
+    echo "    cni_ovs_lab_kubeconfig_nodes: $KUBECONFIG_NODES"
+    echo "    cni_ovs_lab_reboot_delegate: podman"
+    echo "  hosts:"
+    for i in $(seq 1 "$NODES"); do
+      name=$(node_name "$i")
+      echo "    $name:"
+      echo "      node_ip: $(node_ip "$i")"
+      echo "      cni_ovs_node_name: $name"
+    done
+    echo "  children:"
+    echo "    kube_control_plane:"
+    echo "      hosts:"
+    for i in $(masters); do echo "        $(node_name "$i"):"; done
+    echo "    kube_node:"
+    echo "      hosts:"
+    for i in $(seq 1 "$NODES"); do echo "        $(node_name "$i"):"; done
+    echo "    ovn_central:"
+    if [ "$CNI" = kube-ovn ]; then
+      echo "      hosts:"
+      for i in $(masters); do echo "        $(node_name "$i"):"; done
+    else
+      echo "      hosts: {}"
+    fi
+  } > "$tmp"
+  mv "$tmp" "$inv"
+  log "wrote $inv"
+}
+
+cni_setup() {
+  local i=$1 name; name=$(node_name "$i")
+  local master=0; is_master "$i" && master=1
+  podman exec -i -e NODE_IP="$(node_ip "$i")" -e MASTER_IPS="$(master_ips)" -e IS_MASTER=$master \
+    "$name" bash -s < "$HERE/cni/$CNI.sh"
+}
+
+traffic_check() {  # short probe on every node; fails when a node passes no traffic
+  local i name out rc=0
+  for i in $(seq 1 "$NODES"); do
+    name=$(node_name "$i")
+    out=$(podman exec "$name" cni-ovs-lab-probe --pps 1000 --duration 0.3 --grace 0.2 2>&1) || true
+    local recv; recv=$(sed -n 's/.*"received": \([0-9]*\).*/\1/p' <<<"$out")
+    if [ -n "$recv" ] && ((recv > 0)); then
+      log "$name traffic pod-a -> pod-b: $(sed -n 's/.*"received": \([0-9]*\).*"sent": \([0-9]*\).*/\1/p' <<<"$out")/$(sed -n 's/.*"sent": \([0-9]*\).*/\1/p' <<<"$out") packets"
+    else
+      log "$name traffic pod-a -> pod-b FAILED: $out"; rc=1
+    fi
+  done
+  return $rc
+}
+
+cmd_up() {
+  local t0 image i name hash cur k
+  t0=$(now_ms)
+  image=$(bash "$HERE/image/build.sh")
+  log "image $image ($(( $(now_ms) - t0 )) ms)"
+  ensure_network
+  mkdir -p "$NSTATE"
+  echo "$CNI" > "$NSTATE/cni"; echo "$NODES" > "$NSTATE/nodes"
+  k=$(kubelet_inputs)
+  if [ -z "$k" ]; then
+    log "kubelet: skipped on every node (need an executable KWOK_BIN='${KWOK_BIN}' from lab/lib/paths.sh" \
+        "and $KUBECONFIG_NODES; start the control plane with lab/lab.sh). The unit stays inactive (condition)."
+  fi
+  # Remove nodes beyond NODES and nodes whose configuration changed.
+  for name in $(podman ps -a --filter "label=$LABEL" --format '{{.Names}}'); do
+    i=${name#"$PREFIX"}
+    if ! [[ $i =~ ^[0-9]+$ ]] || ((i > NODES)); then
+      log "removing $name (beyond NODES=$NODES)"; podman rm -f -t 0 "$name" >/dev/null
+    fi
+  done
+  for i in $(seq 1 "$NODES"); do
+    name=$(node_name "$i"); hash=$(config_hash "$i" "$image")
+    if podman container exists "$name"; then
+      cur=$(podman inspect -f '{{index .Config.Labels "cni-ovs.lab.config"}}' "$name")
+      if [ "$cur" = "$hash" ]; then
+        [ "$(podman inspect -f '{{.State.Running}}' "$name")" = true ] || podman start "$name" >/dev/null
+        log "$name: kept (configuration unchanged)"
+        continue
+      fi
+      log "$name: configuration changed, recreating"
+      podman rm -f -t 0 "$name" >/dev/null
+    fi
+    create_node "$i" "$image" "$hash"
+    log "$name: started at $(node_ip "$i")"
+  done
+  for i in $(seq 1 "$NODES"); do
+    name=$(node_name "$i")
+    local st; st=$(wait_booted "$name") || die "$name: systemd did not finish booting (state $st); see: podman exec $name systemctl --failed"
+    [ "$st" = running ] || log "$name: systemd state $st: $(podman exec "$name" systemctl --failed --plain --no-legend | awk '{print $1}' | paste -sd' ')"
+  done
+  log "nodes booted ($(( $(now_ms) - t0 )) ms)"
+  # Per-CNI host set-up. Kube-OVN: the first master creates the raft clusters, the others join.
+  for i in $(seq 1 "$NODES"); do cni_setup "$i" >&2 || die "$(node_name "$i"): $CNI set-up failed"; done
+  log "$CNI host set-up done ($(( $(now_ms) - t0 )) ms)"
+  traffic_check || die "traffic check failed"
+  write_inventory
+  log "up in $(( $(now_ms) - t0 )) ms"
+}
+
+cmd_down() {
+  local t0 names; t0=$(now_ms)
+  names=$(podman ps -a --filter "label=$LABEL" --format '{{.Names}}')
+  if [ -n "$names" ]; then
+    # shellcheck disable=SC2086
+    podman rm -f -t 2 $names >/dev/null
+    log "removed containers: $(paste -sd" " <<<"$names")"
+  fi
+  if [ -f "$NSTATE/network-created" ] && podman network exists "$NET"; then
+    if [ -z "$(podman ps -a --filter "network=$NET" --format '{{.Names}}')" ]; then
+      podman network rm "$NET" >/dev/null && log "removed podman network $NET"
+    else
+      log "network $NET still has containers; left in place"
+    fi
+  fi
+  rm -rf "$NSTATE"
+  rm -f "$STATE/inventory.yml"
+  log "down in $(( $(now_ms) - t0 )) ms"
+}
+
+cmd_status() {
+  local name rc=0
+  podman ps -a --filter "label=$LABEL" --format 'table {{.Names}}\t{{.Status}}\t{{.Image}}'
+  for name in $(podman ps --filter "label=$LABEL" --format '{{.Names}}' | sort); do
+    echo "--- $name"
+    podman exec "$name" sh -c '
+      for s in ovsdb-server ovs-vswitchd ovn-ovsdb-server-nb ovn-ovsdb-server-sb ovn-northd kubelet cni-ovs-lab-pods; do
+        printf "  %-22s %s\n" "$s" "$(systemctl is-active $s)"; done
+      if [ -S /var/run/ovn/ovnnb_db.ctl ]; then
+        for db in nb:OVN_Northbound sb:OVN_Southbound; do
+          ovn-appctl -t /var/run/ovn/ovn${db%%:*}_db.ctl cluster/status ${db#*:} 2>/dev/null |
+            awk -v d=${db%%:*} "/^Status:/{s=\$0} /^Role:/{r=\$2} /^Servers:/{n=1;next} n&&/^    /{m++} n&&!/^    /{n=0} END{printf \"  %s raft: %s, role %s, %d servers\n\", d, s, r, m}"
+        done
+      fi' || rc=1
+  done
+  return $rc
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status   (env NODES=$NODES CNI=$CNI)" >&2; exit 2 ;;
+esac

@@ -1,0 +1,459 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cni.ovs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Pure decisions about OVSDB raft membership: validation, health verdict, removal and join plans.
+
+No I/O here.  Inputs are dictionaries returned by
+:func:`ansible_collections.cni.ovs.plugins.module_utils._raft.parse_cluster_status`
+(and the text of ``ovsdb-client --format=json query`` on ``_Server``); the
+modules ``ovn_cluster_info`` and ``ovn_raft_member`` run the commands.
+
+Facts this relies on (OVS 3.1, measured on real clusters):
+
+* only the leader knows when it last heard from every member
+  (``last msg N ms ago``); a follower knows it only for the leader (and for
+  members that recently sent it something), so liveness is judged on the leader;
+* the leader sends heartbeats every third of the election timer, so a live
+  member is heard from well within one election timer;
+* ``cluster/status`` exits 0 in every state, so the verdict is built from the
+  parsed fields, never from the exit code.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+
+from ansible_collections.cni.ovs.plugins.module_utils._raft import FULL_ID_RE, SHORT_ID_RE
+
+__all__ = [
+    'RaftInputError', 'KNOWN_DBS', 'resolve_db', 'normalize_server_id', 'parse_address',
+    'address_matches', 'parse_server_row', 'member_liveness', 'assess_health',
+    'find_servers', 'plan_removal', 'removal_done', 'plan_join', 'caught_up',
+]
+
+# Kube-OVN layout (dist/images/start-db.sh, kubectl-ko): control sockets and client sockets.
+KNOWN_DBS = {
+    'nb': {'name': 'OVN_Northbound', 'ctl': '/var/run/ovn/ovnnb_db.ctl', 'remote': 'unix:/var/run/ovn/ovnnb_db.sock'},
+    'sb': {'name': 'OVN_Southbound', 'ctl': '/var/run/ovn/ovnsb_db.ctl', 'remote': 'unix:/var/run/ovn/ovnsb_db.sock'},
+}
+_DB_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+_ADDR_RE = re.compile(r'^(tcp|ssl):(?:\[([^\]]+)\]|([^\[\]:]+)):(\d+)$')
+
+
+class RaftInputError(ValueError):
+    """A user-supplied value (database, server id, address) is malformed."""
+
+
+def resolve_db(db):
+    """Map ``nb``/``sb``/a full database name to ``{'name', 'ctl', 'remote'}``.
+
+    ``ctl`` and ``remote`` are the Kube-OVN defaults for ``nb``/``sb`` (and for
+    their full names), ``None`` for any other database.
+    """
+    if not isinstance(db, str) or not db.strip():
+        raise RaftInputError('db must be nb, sb or a database name such as OVN_Northbound, got %r' % (db,))
+    key = db.strip()
+    if key.lower() in KNOWN_DBS:
+        return dict(KNOWN_DBS[key.lower()])
+    for info in KNOWN_DBS.values():
+        if info['name'] == key:
+            return dict(info)
+    if not _DB_NAME_RE.match(key):
+        raise RaftInputError('db %r is not nb, sb or a valid OVSDB database name (letters, digits, underscore)' % db)
+    return {'name': key, 'ctl': None, 'remote': None}
+
+
+def normalize_server_id(value):
+    """Return ``(short, full)`` for a 4-hex-digit id or a full server UUID (``full`` is None for short ids)."""
+    if not isinstance(value, str):
+        raise RaftInputError('server_id must be a string, got %s' % type(value).__name__)
+    sid = value.strip().lower()
+    if SHORT_ID_RE.match(sid):
+        return sid, None
+    if FULL_ID_RE.match(sid):
+        return sid[:4], sid
+    raise RaftInputError('server_id %r is neither a 4-hex-digit short id (for example 1b9a) '
+                         'nor a full server UUID (as printed by "cluster/sid")' % value)
+
+
+def _ip_or_text(host):
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return host.lower()
+
+
+def parse_address(value, strict=True):
+    """Parse a raft address or a bare IP.
+
+    Returns ``{'proto', 'host', 'ip', 'port', 'text'}``; ``proto``/``port`` are
+    None for a bare IP.  ``strict`` requires the host to be an IP address (user
+    input); addresses read from ``cluster/status`` may carry host names.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise RaftInputError('address must be a non-empty string such as tcp:172.18.0.5:6643 or 172.18.0.5, got %r' % (value,))
+    text = value.strip()
+    m = _ADDR_RE.match(text)
+    if m:
+        proto, host6, host, port = m.group(1), m.group(2), m.group(3), int(m.group(4))
+        host = host6 if host6 is not None else host
+        if not 0 < port < 65536:
+            raise RaftInputError('address %r: port %d is out of range' % (value, port))
+    else:
+        proto, port, host = None, None, text[1:-1] if text.startswith('[') and text.endswith(']') else text
+        if ':' in host and not _is_ip(host):
+            raise RaftInputError('address %r is not of the form tcp:<ip>:<port>, ssl:<ip>:<port> or a bare IP address' % value)
+    ip = _ip_or_text(host)
+    if strict and not isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        raise RaftInputError('address %r: %r is not an IP address (expected tcp:<ip>:<port>, ssl:<ip>:<port> or a bare IP)' % (value, host))
+    return {'proto': proto, 'host': host, 'ip': ip, 'port': port, 'text': text}
+
+
+def _is_ip(host):
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def address_matches(wanted, server_address):
+    """Whether a parsed user address (full or bare IP) names ``server_address`` (text from cluster/status)."""
+    try:
+        have = parse_address(server_address, strict=False)
+    except RaftInputError:
+        return False
+    if have['ip'] != wanted['ip']:
+        return False
+    if wanted['proto'] is None:
+        return True
+    return have['proto'] == wanted['proto'] and have['port'] == wanted['port']
+
+
+def _ovsdb_atom(value):
+    """Unwrap OVSDB JSON atoms: ["uuid", x] -> x, ["set", []] -> None, ["set", [a]] -> a."""
+    if isinstance(value, list) and len(value) == 2:
+        if value[0] in ('uuid', 'named-uuid'):
+            return value[1]
+        if value[0] == 'set':
+            items = [_ovsdb_atom(v) for v in value[1]]
+            return items[0] if len(items) == 1 else (items or None)
+    return value
+
+
+def parse_server_row(text, db_name):
+    """Parse ``ovsdb-client --format=json query`` output on ``_Server.Database``; return the row for ``db_name``.
+
+    Returns a dict with ``name``, ``model``, ``connected``, ``leader``, ``index``,
+    ``cid``, ``sid`` (UUIDs as strings, unset columns as None), or None when the
+    server does not serve that database.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise RaftInputError('the _Server query did not return JSON: %s' % exc)
+    if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+        raise RaftInputError('the _Server query returned %r, expected a list of operation results' % (text[:200],))
+    if 'error' in data[0]:
+        raise RaftInputError('the _Server query failed: %s' % data[0].get('details') or data[0]['error'])
+    for row in data[0].get('rows', []):
+        if row.get('name') == db_name:
+            return dict((k, _ovsdb_atom(v)) for k, v in row.items() if k not in ('_uuid', '_version', 'schema'))
+    return None
+
+
+def _election_timer(status):
+    return status.get('election_timer') or 1000
+
+
+def member_liveness(status, stale_factor=3.0):
+    """Classify each server of a leader's view.
+
+    Returns a list of dicts ``id``, ``address``, ``self``, ``last_msg_ms``,
+    ``connected`` (heard from within one election timer) and ``stale`` (not
+    heard from for more than ``stale_factor`` election timers, or never).  On a
+    non-leader view ``connected``/``stale`` are None for every server except
+    itself and the leader, because only the leader tracks every member.
+    """
+    timer = _election_timer(status)
+    on_leader = status.get('role') == 'leader'
+    out = []
+    for srv in status.get('servers') or []:
+        entry = {'id': srv['id'], 'address': srv['address'], 'self': srv['self'], 'last_msg_ms': srv.get('last_msg_ms'),
+                 'match_index': srv.get('match_index'), 'connected': None, 'stale': None}
+        last = srv.get('last_msg_ms')
+        if srv['self']:
+            entry['connected'], entry['stale'] = True, False
+        elif on_leader or srv['id'] == status.get('leader_id'):
+            entry['connected'] = last is not None and last <= timer
+            entry['stale'] = last is None or last > stale_factor * timer
+        out.append(entry)
+    return out
+
+
+def assess_health(status, expected_addresses=None, stale_factor=3.0, server_row=None):
+    """Build a health verdict from a parsed ``cluster/status`` (and optionally the ``_Server`` row).
+
+    The verdict says what can be judged from this member's view and lists what
+    cannot (``cannot_judge``) when the member is not the leader.
+    """
+    expected = None
+    if expected_addresses is not None:
+        expected = [parse_address(a) for a in expected_addresses]
+    servers = status.get('servers') or []
+    role = status.get('role')
+    is_member = status.get('status') == 'cluster member'
+    on_leader = role == 'leader' and is_member
+    leader_id = status.get('leader_id')
+    has_leader = bool(leader_id) and is_member
+    n = len(servers)
+    quorum = n // 2 + 1 if n else None
+    live = member_liveness(status, stale_factor)
+    problems = []
+    cannot = []
+
+    leader_address = None
+    for srv in servers:
+        if srv['id'] == leader_id:
+            leader_address = srv['address']
+
+    if on_leader:
+        judged_on = 'leader'
+        connected = [m['id'] for m in live if m['connected']]
+        unreachable = [m['id'] for m in live if not m['connected']]
+        stale = [m['id'] for m in live if m['stale']]
+        can_lose = len(connected) - quorum
+    else:
+        judged_on = role if is_member else (status.get('status') or 'unknown')
+        connected = unreachable = stale = None
+        can_lose = None
+        cannot.append('which members are connected and which are stale: only the leader (%s) tracks every member; '
+                      'ask the leader or give its control socket' % (leader_id or 'none known'))
+        cannot.append('how many more members may be lost')
+        leader_entry = [m for m in live if m['id'] == leader_id and not m['self']]
+        if leader_entry and leader_entry[0]['connected'] is False:
+            problems.append('this member last heard from the leader %s %s ms ago (election timer %d ms)'
+                            % (leader_id, leader_entry[0]['last_msg_ms'], _election_timer(status)))
+
+    if not is_member:
+        problems.append('this server is not an active cluster member: status %r' % status.get('status'))
+    if not has_leader:
+        problems.append('no leader known (role %s, term %s)' % (role, status.get('term')))
+    uncommitted = status.get('entries_not_committed')
+    if uncommitted:
+        problems.append('%d log entries not yet committed' % uncommitted)
+    if on_leader:
+        if can_lose < 0:
+            problems.append('only %d of %d members connected, quorum needs %d' % (len(connected), n, quorum))
+        if unreachable:
+            problems.append('members not connected to the leader: %s' % ', '.join(unreachable))
+        if stale:
+            problems.append('stale members (no message for more than %s election timers): %s' % (stale_factor, ', '.join(stale)))
+
+    by_addr = {}
+    for srv in servers:
+        try:
+            p = parse_address(srv['address'], strict=False)
+            key = '%s:%s:%s' % (p['proto'], p['ip'], p['port'])
+        except RaftInputError:
+            key = srv['address']
+        by_addr.setdefault(key, []).append(srv)
+    duplicates = []
+    for group in by_addr.values():
+        if len(group) > 1:
+            duplicates.append({'address': group[0]['address'], 'ids': [s['id'] for s in group]})
+            problems.append('%d servers share address %s: %s' % (len(group), group[0]['address'], ', '.join(s['id'] for s in group)))
+
+    unexpected = None
+    missing = None
+    if expected is not None:
+        unexpected = [{'id': s['id'], 'address': s['address']} for s in servers
+                      if not any(address_matches(e, s['address']) for e in expected)]
+        missing = [e['text'] for e in expected if not any(address_matches(e, s['address']) for s in servers)]
+        if unexpected:
+            problems.append('members at unexpected addresses: %s' % ', '.join('%s (%s)' % (u['id'], u['address']) for u in unexpected))
+        if missing:
+            problems.append('expected addresses without a member: %s' % ', '.join(missing))
+
+    if server_row is not None:
+        if server_row.get('connected') is False:
+            problems.append('_Server says this server is not connected to the cluster')
+        if status.get('role') == 'leader' and server_row.get('leader') is False:
+            problems.append('_Server and cluster/status disagree on leadership')
+
+    return {
+        'judged_on': judged_on,
+        'healthy': not problems,
+        'problems': problems,
+        'cannot_judge': cannot,
+        'has_leader': has_leader,
+        'leader_id': leader_id,
+        'leader_address': leader_address,
+        'members': n,
+        'quorum': quorum,
+        'connected_members': connected,
+        'unreachable_members': unreachable,
+        'stale_members': stale,
+        'can_lose': can_lose,
+        'entries_not_committed': uncommitted,
+        'duplicate_addresses': duplicates,
+        'unexpected_members': unexpected,
+        'missing_addresses': missing,
+        'liveness': live,
+    }
+
+
+def find_servers(status, server_id=None, address=None):
+    """Servers of ``status`` matching a server id (short or full, validated) or an address (full or bare IP)."""
+    if server_id is not None:
+        short, full = normalize_server_id(server_id)
+        found = [s for s in status.get('servers') or [] if s['id'] == short]
+        if full and found and status.get('server_id') == short and status.get('server_id_full') not in (None, full):
+            # The full id names a different server with the same 4-digit prefix.
+            return []
+        return found
+    wanted = parse_address(address)
+    return [s for s in status.get('servers') or [] if address_matches(wanted, s['address'])]
+
+
+def plan_removal(leader_status, target_id, local_id=None, method='auto', stale_factor=3.0):
+    """Decide how to remove ``target_id`` given the leader's view.
+
+    Returns ``{'action': 'none'|'leave'|'kick'|'refuse', 'reason': str, ...}``.
+    ``leave`` is chosen when the target is the member whose control socket we
+    hold (``local_id``) and ``method`` is ``auto``/``leave``.  Refuses when
+    there is no leader, entries are uncommitted, the cluster has no live
+    majority now, or would have none after the removal.
+    """
+    if leader_status.get('role') != 'leader' or leader_status.get('status') != 'cluster member':
+        return {'action': 'refuse', 'reason': 'no leader view: the server asked is %s (%s), not the leader'
+                % (leader_status.get('role'), leader_status.get('status'))}
+    servers = leader_status['servers']
+    ids = [s['id'] for s in servers]
+    if target_id not in ids:
+        return {'action': 'none', 'reason': 'server %s is not a member of %s' % (target_id, leader_status.get('name'))}
+    if leader_status.get('entries_not_committed'):
+        return {'action': 'refuse', 'reason': '%d log entries are not yet committed on the leader %s'
+                % (leader_status['entries_not_committed'], leader_status['server_id'])}
+    live = member_liveness(leader_status, stale_factor)
+    connected = set(m['id'] for m in live if m['connected'])
+    n = len(servers)
+    majority_now = n // 2 + 1
+    if len(connected) < majority_now:
+        return {'action': 'refuse', 'reason': 'only %d of %d members are connected to the leader (%s); a change needs %d'
+                % (len(connected), n, ', '.join(sorted(connected)), majority_now)}
+    remaining = [i for i in ids if i != target_id]
+    if not remaining:
+        return {'action': 'refuse', 'reason': 'server %s is the last member of the cluster' % target_id}
+    majority_after = len(remaining) // 2 + 1
+    live_after = [i for i in remaining if i in connected]
+    if len(live_after) < majority_after:
+        down = [i for i in remaining if i not in connected]
+        return {'action': 'refuse', 'reason': 'removing %s would leave %d connected of %d members (%s down), below the majority of %d'
+                % (target_id, len(live_after), len(remaining), ', '.join(down), majority_after)}
+    if method == 'leave' and target_id != local_id:
+        return {'action': 'refuse', 'reason': 'method leave needs the control socket of %s itself' % target_id}
+    action = 'leave' if (target_id == local_id and method in ('auto', 'leave')) else 'kick'
+    return {'action': action, 'reason': 'server %s can be removed: %d of %d remaining members connected, majority %d'
+            % (target_id, len(live_after), len(remaining), majority_after),
+            'target_connected': target_id in connected}
+
+
+def removal_done(view, target_id):
+    """Whether ``view`` (a parsed status of a member other than the target) shows the removal committed.
+
+    True when the view knows a leader other than the target, the target is not
+    in its server list and no entries are left uncommitted.
+    """
+    if view is None or view.get('status') != 'cluster member':
+        return False
+    if not view.get('leader_id') or view.get('leader_id') == target_id:
+        return False
+    if view.get('entries_not_committed'):
+        return False
+    return all(s['id'] != target_id for s in view.get('servers') or [])
+
+
+def plan_join(leader_status, address, new_status=None, db_file_sid=None, db_file_cid=None,
+              remove_stale=False, wipe_stale_db=False, db_file_exists=False):
+    """Decide how to make the server at ``address`` a member.
+
+    ``new_status`` is the parsed status of the server answering on the new
+    member's control socket (None when nothing answers, ``{'status': 'unknown cluster'}``
+    style dicts are accepted too); ``db_file_sid``/``db_file_cid`` are what
+    ``ovsdb-tool db-sid``/``db-cid`` say about the new member's DB file.
+
+    Returns ``{'action': 'none'|'join'|'start'|'wait'|'refuse', 'remove': [ids], 'wipe': bool, 'reason'}``.
+    """
+    wanted = parse_address(address)
+    if wanted['proto'] is None:
+        raise RaftInputError('address %r must be a full raft address such as tcp:172.18.0.5:6643 to join' % address)
+    if leader_status.get('role') != 'leader' or leader_status.get('status') != 'cluster member':
+        return {'action': 'refuse', 'remove': [], 'wipe': False,
+                'reason': 'no leader view: the server asked is %s (%s), not the leader' % (leader_status.get('role'), leader_status.get('status'))}
+    at_addr = [s['id'] for s in leader_status['servers'] if address_matches(wanted, s['address'])]
+    cid = leader_status.get('cluster_id_full')
+    new_sid = None
+    if new_status and new_status.get('server_id') and new_status.get('cluster_id_full') in (None, cid):
+        new_sid = new_status['server_id']
+    res = {'action': 'none', 'remove': [], 'wipe': False, 'member_ids_at_address': at_addr, 'new_server_id': new_sid}
+    if new_sid and new_sid in at_addr:
+        stale = [i for i in at_addr if i != new_sid]
+        res['remove'] = stale
+        if stale and not remove_stale:
+            res.update(action='refuse', reason='server %s at %s is a member, but old server id(s) %s share its address; '
+                       'set remove_stale: true to remove them' % (new_sid, address, ', '.join(stale)))
+            return res
+        res['reason'] = 'server %s at %s is already a member' % (new_sid, address)
+        return res
+    if new_status is not None and new_status.get('status') == 'joining cluster' and new_status.get('server_id'):
+        res.update(action='wait', reason='server %s at %s is still joining cluster %s' % (new_status['server_id'], address, leader_status.get('cluster_id')))
+        return res
+    if new_status is not None:
+        res.update(action='refuse', reason='a server answers on the new member\'s control socket (server %s, status %s) but is not a member '
+                   'at %s of cluster %s; stop it first (a server kicked while down and restarted on its old file campaigns forever), '
+                   'then re-run with wipe_stale_db: true'
+                   % (new_status.get('server_id'), new_status.get('status'), address, leader_status.get('cluster_id')))
+        return res
+    if db_file_exists and db_file_sid and db_file_sid[:4] in at_addr and db_file_cid in (None, cid):
+        # The member exists and its file is intact; it is only down: start it, remove nothing.
+        res.update(action='start', reason='server %s at %s is a member whose server is down; starting it' % (db_file_sid[:4], address))
+        res['remove'] = [i for i in at_addr if i != db_file_sid[:4]]
+        if res['remove'] and not remove_stale:
+            res.update(action='refuse', reason='old server id(s) %s share address %s with %s; set remove_stale: true'
+                       % (', '.join(res['remove']), address, db_file_sid[:4]))
+        return res
+    if at_addr and not remove_stale:
+        res.update(action='refuse', remove=at_addr, reason='address %s is held by old server id(s) %s in cluster %s; joining now would leave '
+                   'two entries at that address: set remove_stale: true to remove them first' % (address, ', '.join(at_addr), leader_status.get('cluster_id')))
+        return res
+    res['remove'] = at_addr
+    live = set(m['id'] for m in member_liveness(leader_status) if m['connected'])
+    remaining = [s['id'] for s in leader_status['servers'] if s['id'] not in at_addr]
+    live_remaining = [i for i in remaining if i in live]
+    needed = (len(remaining) + 1) // 2 + 1
+    if len(live_remaining) < needed:
+        res.update(action='refuse', reason='only %d of the %d members that stay are connected to the leader; with the new member the '
+                   'cluster needs %d: bring the down members back or remove them first' % (len(live_remaining), len(remaining), needed))
+        return res
+    if db_file_exists:
+        if not wipe_stale_db:
+            res.update(action='refuse', reason='the DB file exists but is not a member of cluster %s (server id %s, cluster id %s); '
+                       'set wipe_stale_db: true to move it aside' % (leader_status.get('cluster_id'), db_file_sid, db_file_cid))
+            return res
+        res['wipe'] = True
+    res.update(action='join', reason='joining %s to cluster %s' % (address, leader_status.get('cluster_id')))
+    return res
+
+
+def caught_up(new_status, leader_next_index):
+    """Whether the new member is a caught-up cluster member (its log reaches the leader's next index sampled earlier)."""
+    if not new_status or new_status.get('status') != 'cluster member' or not new_status.get('leader_id'):
+        return False
+    if new_status.get('entries_not_applied'):
+        return False
+    return (new_status.get('log_next_index') or 0) >= leader_next_index

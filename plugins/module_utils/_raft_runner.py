@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cni.ovs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The commands the raft modules run (``ovs-appctl``, ``ovsdb-client``, ``ovsdb-tool``).
+
+Every command goes through :meth:`RaftCommands._run` (argv list, ``LANG=C``),
+which unit tests patch.  Decisions live in ``_raft_health``; parsing in ``_raft``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+from ansible_collections.cni.ovs.plugins.module_utils._raft import RaftStatusParseError, parse_cluster_status
+from ansible_collections.cni.ovs.plugins.module_utils._raft_health import parse_server_row
+
+__all__ = ['RaftCommands', 'RaftCommandError', 'View']
+
+
+class RaftCommandError(Exception):
+    """A command failed; the message names the command and its output."""
+
+
+class View:
+    """What one control socket said: ``status`` (parsed) or ``error`` (text), plus the raw text."""
+
+    def __init__(self, ctl, status=None, error=None, text=None, missing=False, not_member=False):
+        self.ctl = ctl
+        self.status = status
+        self.error = error
+        self.text = text
+        self.missing = missing
+        self.not_member = not_member
+
+    def as_dict(self):
+        return {'ctl': self.ctl, 'role': self.status.get('role') if self.status else None,
+                'server_id': self.status.get('server_id') if self.status else None,
+                'error': self.error}
+
+
+class RaftCommands:
+    """Runs the OVS tools for one database; ``module`` is an AnsibleModule (for ``run_command``)."""
+
+    def __init__(self, module, db_name, appctl='ovs-appctl', client='ovsdb-client', tool='ovsdb-tool'):
+        self.module = module
+        self.db = db_name
+        self.appctl = appctl
+        self.client = client
+        self.tool = tool
+        self.commands = []
+
+    def _run(self, argv, check=True):
+        rc, out, err = self.module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+        self.commands.append(argv)
+        if check and rc != 0:
+            raise RaftCommandError('%s failed (rc=%d): %s' % (' '.join(argv), rc, (err or out).strip()))
+        return rc, out, err
+
+    # ---- ovs-appctl ---------------------------------------------------------
+    def view(self, ctl):
+        """cluster/status through ``ctl``; never raises for the states a member can be in."""
+        if not os.path.exists(ctl):
+            return View(ctl, error='control socket %s does not exist (is ovsdb-server running there?)' % ctl, missing=True)
+        if not stat.S_ISSOCK(os.stat(ctl).st_mode):
+            return View(ctl, error='%s is not a socket' % ctl, missing=True)
+        rc, out, err = self._run([self.appctl, '-t', ctl, 'cluster/status', self.db], check=False)
+        text = out if out.strip() else err
+        if rc != 0:
+            both = (out + '\n' + err).strip()
+            if 'unknown cluster' in both or 'unknown database' in both:
+                return View(ctl, error='%s answers "unknown cluster" for %s: it is not (or no longer) a member' % (ctl, self.db),
+                            text=both, not_member=True)
+            return View(ctl, error='cluster/status %s through %s failed (rc=%d): %s' % (self.db, ctl, rc, both), text=both)
+        try:
+            return View(ctl, status=parse_cluster_status(out), text=out)
+        except RaftStatusParseError as exc:
+            return View(ctl, error='cannot parse cluster/status from %s: %s' % (ctl, exc), text=text)
+
+    def kick(self, ctl, server):
+        return self._run([self.appctl, '-t', ctl, 'cluster/kick', self.db, server])[1].strip()
+
+    def leave(self, ctl):
+        return self._run([self.appctl, '-t', ctl, 'cluster/leave', self.db])[1].strip()
+
+    # ---- ovsdb-client -------------------------------------------------------
+    def server_row(self, remote):
+        query = json.dumps(['_Server', {'op': 'select', 'table': 'Database', 'where': [['name', '==', self.db]],
+                                        'columns': ['name', 'model', 'connected', 'leader', 'index', 'cid', 'sid']}])
+        out = self._run([self.client, '--format=json', '--timeout=10', 'query', remote, query])[1]
+        return parse_server_row(out, self.db)
+
+    # ---- ovsdb-tool ---------------------------------------------------------
+    def db_ids(self, db_file):
+        """(sid, cid) of a clustered DB file; cid None while it has not joined yet; (None, None) if not clustered."""
+        rc, _o, _e = self._run([self.tool, 'db-is-clustered', db_file], check=False)
+        if rc != 0:
+            return None, None
+        sid = self._run([self.tool, 'db-sid', db_file])[1].strip()
+        rc, out, _e = self._run([self.tool, 'db-cid', db_file], check=False)
+        return sid, (out.strip() if rc == 0 else None)
+
+    def backup(self, db_file, dest):
+        """Standalone copy of a clustered DB file, mode 0600."""
+        old = os.umask(0o077)
+        try:
+            self._run([self.tool, 'cluster-to-standalone', dest, db_file])
+        finally:
+            os.umask(old)
+        os.chmod(dest, 0o600)
+        return dest
+
+    def join(self, db_file, address, remotes, cid=None):
+        argv = [self.tool, 'join-cluster']
+        if cid:
+            argv.append('--cid=%s' % cid)
+        argv += [db_file, self.db, address] + list(remotes)
+        return self._run(argv)
+
+    def start(self, argv):
+        rc, out, err = self._run(list(argv), check=False)
+        if rc != 0:
+            raise RaftCommandError('start command %s failed (rc=%d): %s' % (argv, rc, (err or out).strip()))

@@ -1,0 +1,551 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) cni.ovs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ovn_raft_member
+short_description: Remove or add a member of a clustered OVN database (OVSDB raft) safely
+version_added: 0.1.0
+author: cni.ovs contributors (!UNKNOWN)
+description:
+  - O(state=absent) removes a server, named by O(server_id) or O(address), from the raft cluster of an OVN Northbound
+    or Southbound database. It uses C(cluster/leave) when it holds the control socket of that server itself, else
+    C(cluster/kick). It then waits until the leader has committed the removal and checks, after a hold time, that the
+    removal held (a kick can be dropped silently after a re-election).
+  - Before any change it refuses, changing nothing, when there is no leader, when log entries stay uncommitted for
+    O(settle_timeout) seconds, when fewer than a majority of members are connected to the leader, or when the removal
+    would leave fewer connected members than the new majority (kicking a live member while another is down loses quorum).
+  - O(state=present) makes the server at O(address) a member (host deployments). It runs C(ovsdb-tool join-cluster)
+    with the cluster id and the remote list, starts the server with O(start_command), and waits until the new member
+    has caught up with the leader's log. An old server id still registered at the same address is removed first
+    when O(remove_stale=true) (otherwise the module refuses, since joining would leave two entries at that address); an
+    existing DB file that is not a current member is moved aside only when O(wipe_stale_db=true).
+  - Liveness is judged on the leader's view (only the leader tracks every member). When O(ctl) is a follower, give
+    the other members' control sockets in O(peer_ctls), or run the module on the leader's host.
+extends_documentation_fragment:
+  - cni.ovs._attributes
+  - cni.ovs._attributes.ACTIONGROUP_OVS
+options:
+  db:
+    description: V(nb), V(sb), or a full database name such as V(OVN_Northbound).
+    type: str
+    required: true
+  state:
+    description: Whether the server must be a member (V(present)) or not (V(absent)).
+    type: str
+    choices: [absent, present]
+    default: present
+  ctl:
+    description:
+      - Control socket of a member of the cluster on this host. Defaults to the Kube-OVN layout for V(nb)/V(sb)
+        (C(/var/run/ovn/ovnnb_db.ctl), C(/var/run/ovn/ovnsb_db.ctl)).
+    type: path
+  peer_ctls:
+    description: Control sockets of other members on this host, used to find the leader and to verify the change.
+    type: list
+    elements: path
+    default: []
+  server_id:
+    description:
+      - The server to remove, as the 4-hex-digit short id printed by C(cluster/status) or the full server UUID.
+      - Only with O(state=absent).
+    type: str
+  address:
+    description:
+      - With O(state=absent), the server to remove, as a raft address (V(tcp:172.18.0.5:6643)) or a bare IP.
+        When two servers share that address, the module fails and lists their ids; use O(server_id).
+      - With O(state=present), the raft address of the new member (V(tcp:<ip>:<port>) or V(ssl:<ip>:<port>)).
+    type: str
+  method:
+    description:
+      - How to remove a server. V(auto) uses C(cluster/leave) when O(ctl) or one of O(peer_ctls) is the server itself,
+        else C(cluster/kick). V(kick) always kicks; V(leave) requires the server's own control socket.
+    type: str
+    choices: [auto, kick, leave]
+    default: auto
+  backup:
+    description:
+      - With O(state=absent), save a standalone copy of O(db_file) (C(ovsdb-tool cluster-to-standalone)) in
+        O(backup_dir), mode 0600, before changing anything. The path is returned in RV(backup_file).
+    type: bool
+    default: false
+  backup_dir:
+    description: Directory for O(backup). Defaults to the directory of O(db_file).
+    type: path
+  db_file:
+    description:
+      - With O(state=absent) and O(backup), the clustered DB file of the member at O(ctl) (Kube-OVN on the host
+        C(/etc/origin/ovn/ovnnb_db.db)).
+      - With O(state=present), the DB file of the new member, created by C(ovsdb-tool join-cluster).
+    type: path
+  new_ctl:
+    description: With O(state=present), the control socket the new member's C(ovsdb-server) listens on.
+    type: path
+  start_command:
+    description:
+      - With O(state=present), the argv that starts the new member's C(ovsdb-server) (it must return once the server
+        runs, for example with C(--detach)), such as C(ovn-ctl start_nb_ovsdb ...) or C(ovsdb-server --detach ...).
+      - Run without a shell.
+    type: list
+    elements: str
+  remotes:
+    description:
+      - With O(state=present), raft addresses of existing members given to C(join-cluster). Defaults to every member
+        of the leader's view except those at O(address).
+    type: list
+    elements: str
+  remove_stale:
+    description:
+      - With O(state=present), remove old server ids registered at O(address) (a replaced server) before joining.
+    type: bool
+    default: false
+  wipe_stale_db:
+    description:
+      - With O(state=present), move an existing O(db_file) that does not belong to a current member aside
+        (renamed to C(<db_file>.stale-<UTC time>), mode 0600) before joining. A server restarted on such a file
+        (for example one kicked while it was down) campaigns forever.
+    type: bool
+    default: false
+  timeout:
+    description: Seconds to wait for a removal to be committed, or for a new member to catch up.
+    type: float
+    default: 60
+  settle_timeout:
+    description: Seconds to wait for uncommitted entries to drain before refusing.
+    type: float
+    default: 5
+  hold:
+    description:
+      - Seconds to watch a committed removal before declaring it held. Defaults to two election timers.
+    type: float
+  stale_factor:
+    description: Election timers without a message after which a member counts as stale (reported only).
+    type: float
+    default: 3
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the server list of the leader before and after.
+  idempotent:
+    support: full
+notes:
+  - Needs C(ovs-appctl) and C(ovsdb-tool) on the host. Paths must be absolute.
+  - After a member was removed while it was down, wipe its DB file before that host serves again, or it campaigns forever.
+seealso:
+  - module: cni.ovs.ovn_cluster_info
+  - name: ovsdb(7) clustered databases
+    description: cluster/leave versus cluster/kick, join-cluster.
+    link: https://docs.openvswitch.org/en/latest/ref/ovsdb.7/
+"""
+
+EXAMPLES = r"""
+- name: Remove the NB member at 172.18.0.5 (seed 002), asked on the leader's host, with a backup first
+  cni.ovs.ovn_raft_member:
+    db: nb
+    state: absent
+    address: 172.18.0.5
+    backup: true
+    db_file: /etc/origin/ovn/ovnnb_db.db
+    backup_dir: /root/ovn-backup
+
+- name: Remove by server id (short or full)
+  cni.ovs.ovn_raft_member:
+    db: sb
+    state: absent
+    server_id: e9f7
+
+- name: Join a new SB member on this host, replacing an old id at the same address
+  cni.ovs.ovn_raft_member:
+    db: sb
+    state: present
+    ctl: /run/ovn/s1.ctl
+    address: tcp:198.18.0.13:6644
+    db_file: /var/lib/ovn/ovnsb_db.db
+    new_ctl: /run/ovn/ovnsb_db.ctl
+    remove_stale: true
+    wipe_stale_db: true
+    start_command:
+      - ovsdb-server
+      - --detach
+      - --no-chdir
+      - --pidfile=/run/ovn/ovnsb_db.pid
+      - --unixctl=/run/ovn/ovnsb_db.ctl
+      - --remote=punix:/run/ovn/ovnsb_db.sock
+      - /var/lib/ovn/ovnsb_db.db
+"""
+
+RETURN = r"""
+action:
+  description: What was done or, in check mode, would be done (C(none), C(leave), C(kick), C(join), C(start), C(wait)).
+  returned: success
+  type: str
+server_id:
+  description: With O(state=absent), the short id removed (or that would be); with O(state=present), the new member's id.
+  returned: when known
+  type: str
+removed:
+  description: Short ids removed by this run (the target, or stale ids at the new member's address).
+  returned: success
+  type: list
+  elements: str
+elapsed_ms:
+  description: Milliseconds from the request to the verified end state.
+  returned: changed and not check mode
+  type: int
+backup_file:
+  description: Standalone copy made before the removal (mode 0600), or the path the stale DB file was moved to.
+  returned: when a backup was made or a stale file moved
+  type: str
+servers_before:
+  description: Server list of the leader before the change (C(id), C(address)).
+  returned: success
+  type: list
+  elements: dict
+servers_after:
+  description: Server list of the leader after the change.
+  returned: changed and not check mode
+  type: list
+  elements: dict
+msg:
+  description: What was decided and why.
+  returned: always
+  type: str
+"""
+
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
+    RaftInputError, caught_up, find_servers, normalize_server_id, parse_address, plan_join, plan_removal,
+    removal_done, resolve_db,
+)
+from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommandError, RaftCommands
+
+
+def _servers(status):
+    return [{'id': s['id'], 'address': s['address']} for s in (status or {}).get('servers') or []]
+
+
+class RaftMember:
+    """Drives one change; all commands go through ``self.cmds`` (whose ``_run`` tests patch)."""
+
+    def __init__(self, module, info, ctl):
+        self.module = module
+        self.p = module.params
+        self.db = info['name']
+        self.ctl = ctl
+        self.ctls = [ctl] + [c for c in self.p['peer_ctls'] if c != ctl]
+        self.cmds = RaftCommands(module, self.db)
+        self.sleep = time.sleep
+        self.clock = time.monotonic
+
+    def fail(self, msg, **kw):
+        self.module.fail_json(msg='%s: %s' % (self.db, msg), **kw)
+
+    def views(self, exclude_id=None):
+        out = []
+        for c in self.ctls:
+            v = self.cmds.view(c)
+            if exclude_id and v.status and v.status.get('server_id') == exclude_id:
+                continue
+            out.append(v)
+        return out
+
+    @staticmethod
+    def leader_of(views):
+        for v in views:
+            if v.status and v.status.get('role') == 'leader' and v.status.get('status') == 'cluster member':
+                return v
+        return None
+
+    def settled_leader(self):
+        """Leader view with no uncommitted entries, re-sampled for up to settle_timeout seconds."""
+        deadline = self.clock() + self.p['settle_timeout']
+        while True:
+            views = self.views()
+            leader = self.leader_of(views)
+            if leader is None or not leader.status.get('entries_not_committed') or self.clock() >= deadline:
+                return views, leader
+            self.sleep(0.05)
+
+    # ---- absent ------------------------------------------------------------
+    def target_id(self, status):
+        if self.p['server_id']:
+            found = find_servers(status, server_id=self.p['server_id'])
+        else:
+            found = find_servers(status, address=self.p['address'])
+        if len(found) > 1:
+            self.fail('address %s is held by several servers (%s); name the one to remove with server_id. Nothing was changed.'
+                      % (self.p['address'], ', '.join(s['id'] for s in found)))
+        return found[0]['id'] if found else None
+
+    def remove(self, views, leader, target, method):
+        """Plan, refuse or run one removal; returns (changed, result dict)."""
+        own = [v for v in views if v.status and v.status.get('server_id') == target]
+        local_id = target if own else (views[0].status or {}).get('server_id')
+        plan = plan_removal(leader.status, target, local_id=local_id, method=method, stale_factor=self.p['stale_factor'])
+        res = {'action': plan['action'], 'server_id': target, 'msg': plan['reason'], 'servers_before': _servers(leader.status)}
+        if plan['action'] == 'none':
+            return False, res
+        if plan['action'] == 'refuse':
+            self.fail('refusing to remove %s: %s. Nothing was changed; fix the cluster (see ovn_cluster_info) and re-run.'
+                      % (target, plan['reason']), servers=_servers(leader.status))
+        if self.module.check_mode:
+            return True, res
+        start = self.clock()
+        if plan['action'] == 'leave':
+            self.cmds.leave(own[0].ctl)
+        else:
+            via = [v for v in views if v.status and v.status.get('server_id') != target and v.status.get('status') == 'cluster member']
+            via = via[0] if via else leader
+            name = target
+            if self.p['server_id'] and normalize_server_id(self.p['server_id'])[1]:
+                name = normalize_server_id(self.p['server_id'])[1]
+            self.cmds.kick(via.ctl, name)
+        after = self.verify_removed(target, leader.status.get('election_timer') or 1000)
+        res.update(elapsed_ms=int((self.clock() - start) * 1000), servers_after=_servers(after))
+        return True, res
+
+    def verify_removed(self, target, timer_ms):
+        deadline = self.clock() + self.p['timeout']
+        last = None
+        while True:
+            views = self.views(exclude_id=target)
+            done = [v for v in views if v.status and removal_done(v.status, target)]
+            lead = [v for v in done if v.status.get('role') == 'leader']
+            if lead or done:
+                last = (lead or done)[0]
+                break
+            if self.clock() >= deadline:
+                seen = [(v.ctl, v.status and v.status.get('role'), v.status and [s['id'] for s in v.status['servers']], v.error) for v in views]
+                self.fail('the removal of %s was requested but is not committed after %ss: the kick may have been dropped '
+                          '(quorum lost, re-election). The cluster may still list it; views: %s' % (target, self.p['timeout'], seen))
+            self.sleep(0.02)
+        hold = self.p['hold'] if self.p['hold'] is not None else 2.0 * timer_ms / 1000.0
+        if hold > 0:
+            self.sleep(hold)
+            views = self.views(exclude_id=target)
+            ok = [v for v in views if v.status and removal_done(v.status, target)]
+            if not ok:
+                seen = [(v.ctl, v.status and v.status.get('role'), v.status and [s['id'] for s in v.status['servers']], v.error) for v in views]
+                self.fail('the removal of %s was committed but did not hold for %ss (dropped after a re-election?); views: %s'
+                          % (target, hold, seen))
+            lead = [v for v in ok if v.status.get('role') == 'leader']
+            last = (lead or ok)[0]
+        return last.status
+
+    def absent(self):
+        views, leader = self.settled_leader()
+        local = views[0]
+        if local.status is None and not local.not_member:
+            self.fail('%s. Nothing was changed.' % local.error)
+        if leader is None:
+            if local.status and local.status.get('leader_id'):
+                # A follower knows the configuration: enough to say "already absent".
+                tid = self.target_id(local.status)
+                if tid is None:
+                    return dict(changed=False, action='none', removed=[], servers_before=_servers(local.status),
+                                msg='no such member in the configuration known to %s' % local.status['server_id'])
+            self.fail('no leader view: %s is %s and none of peer_ctls is the leader. Liveness of the other members can only '
+                      'be judged on the leader: run on the leader host or give its control socket in peer_ctls. Nothing was changed.'
+                      % (self.ctl, local.error or local.status.get('role')))
+        tid = self.target_id(leader.status)
+        if tid is None:
+            return dict(changed=False, action='none', removed=[], servers_before=_servers(leader.status),
+                        msg='%s is not a member of cluster %s' % (self.p['server_id'] or self.p['address'], leader.status.get('cluster_id')))
+        backup_file = None
+        if self.p['backup'] and not self.module.check_mode:
+            plan = plan_removal(leader.status, tid, method=self.p['method'], stale_factor=self.p['stale_factor'])
+            if plan['action'] == 'refuse':
+                self.fail('refusing to remove %s: %s. Nothing was changed.' % (tid, plan['reason']))
+            backup_file = self.backup(leader.status)
+        changed, res = self.remove(views, leader, tid, self.p['method'])
+        res.update(changed=changed, removed=[tid] if changed else [])
+        if backup_file:
+            res['backup_file'] = backup_file
+        if changed and self.module._diff:
+            res['diff'] = {'before': '\n'.join('%(id)s %(address)s' % s for s in res['servers_before']) + '\n',
+                           'after': '\n'.join('%(id)s %(address)s' % s for s in res.get('servers_after', [s for s in res['servers_before']
+                                                                                                          if s['id'] != tid])) + '\n'}
+        return res
+
+    def backup(self, status):
+        db_file = self.p['db_file']
+        if not os.path.isfile(db_file):
+            self.fail('backup requested but db_file %s does not exist. Nothing was changed.' % db_file)
+        bdir = self.p['backup_dir'] or os.path.dirname(db_file)
+        if not os.path.isdir(bdir):
+            self.fail('backup_dir %s is not a directory. Nothing was changed.' % bdir)
+        dest = os.path.join(bdir, '%s-%s-%s.standalone.db' % (self.db, status.get('cluster_id'), time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())))
+        try:
+            return self.cmds.backup(db_file, dest)
+        except RaftCommandError as exc:
+            self.fail('backup of %s failed: %s. Nothing was changed.' % (db_file, exc))
+
+    # ---- present -----------------------------------------------------------
+    def present(self):
+        p = self.p
+        views, leader = self.settled_leader()
+        if leader is None:
+            self.fail('no leader among %s (%s); a member can only join a cluster with a leader. Nothing was changed.'
+                      % (', '.join(self.ctls), '; '.join('%s: %s' % (v.ctl, v.error or v.status.get('role')) for v in views)))
+        nv = self.cmds.view(p['new_ctl'])
+        new_status = nv.status if nv.status else ({'status': 'unknown cluster'} if nv.not_member else None)
+        if nv.error and not nv.missing and not nv.not_member:
+            self.fail('the new member\'s socket %s answers but: %s. Nothing was changed.' % (p['new_ctl'], nv.error))
+        exists = os.path.exists(p['db_file'])
+        sid = cid = None
+        if exists:
+            sid, cid = self.cmds.db_ids(p['db_file'])
+        plan = plan_join(leader.status, p['address'], new_status, sid, cid, p['remove_stale'], p['wipe_stale_db'], exists)
+        res = {'action': plan['action'], 'msg': plan['reason'], 'servers_before': _servers(leader.status),
+               'server_id': plan.get('new_server_id'), 'removed': []}
+        if plan['action'] == 'refuse':
+            self.fail('refusing to join %s: %s. Nothing was changed.' % (p['address'], plan['reason']), servers=_servers(leader.status))
+        if plan['action'] in ('join', 'start') and not p['start_command']:
+            self.fail('%s needs start_command to start the new member. Nothing was changed.' % plan['reason'])
+        changed = plan['action'] != 'none' or bool(plan['remove'])
+        if plan['action'] == 'none' and not plan['remove']:
+            res['changed'] = False
+            return res
+        if self.module.check_mode:
+            res.update(changed=True, removed=plan['remove'])
+            return res
+        start = self.clock()
+        for old in plan['remove']:
+            views, leader = self.settled_leader()
+            if leader is None:
+                self.fail('lost the leader while removing stale ids; removed so far: %s' % res['removed'])
+            ch, _r = self.remove(views, leader, old, 'kick')
+            if ch:
+                res['removed'].append(old)
+        if plan['wipe']:
+            dest = '%s.stale-%s' % (p['db_file'], time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
+            os.rename(p['db_file'], dest)
+            os.chmod(dest, 0o600)
+            res['backup_file'] = dest
+        if plan['action'] == 'join':
+            views, leader = self.settled_leader()
+            remotes = p['remotes'] or [s['address'] for s in leader.status['servers']
+                                       if not find_servers({'servers': [s]}, address=p['address'])]
+            try:
+                self.cmds.join(p['db_file'], p['address'], remotes, leader.status.get('cluster_id_full'))
+            except RaftCommandError as exc:
+                self.fail('join-cluster failed: %s. Removed before: %s; the DB file %s may need removal before a re-run.'
+                          % (exc, res['removed'], p['db_file']))
+        if plan['action'] in ('join', 'start'):
+            try:
+                self.cmds.start(p['start_command'])
+            except RaftCommandError as exc:
+                self.fail('%s. The DB file %s is in place (joined); fix the command and re-run.' % (exc, p['db_file']))
+        new = self.wait_caught_up()
+        res.update(changed=changed, server_id=new['server_id'], elapsed_ms=int((self.clock() - start) * 1000))
+        _v, leader = self.settled_leader()
+        res['servers_after'] = _servers(leader.status if leader else new)
+        return res
+
+    def wait_caught_up(self):
+        deadline = self.clock() + self.p['timeout']
+        target = None
+        nv = None
+        while self.clock() < deadline:
+            nv = self.cmds.view(self.p['new_ctl'])
+            if nv.status and nv.status.get('status') == 'cluster member' and nv.status.get('leader_id'):
+                if target is None:
+                    leader = self.leader_of(self.views())
+                    if leader is not None and any(s['id'] == nv.status['server_id'] for s in leader.status['servers']):
+                        target = leader.status['log_next_index']
+                if target is not None and caught_up(nv.status, target):
+                    return nv.status
+            self.sleep(0.02)
+        self.fail('the new member at %s did not catch up within %ss (last status: %s). It was joined and started; '
+                  'check its log, then re-run.' % (self.p['address'], self.p['timeout'], nv.status if nv and nv.status else (nv.error if nv else None)))
+        return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            db=dict(type='str', required=True),
+            state=dict(type='str', choices=['absent', 'present'], default='present'),
+            ctl=dict(type='path'),
+            peer_ctls=dict(type='list', elements='path', default=[]),
+            server_id=dict(type='str'),
+            address=dict(type='str'),
+            method=dict(type='str', choices=['auto', 'kick', 'leave'], default='auto'),
+            backup=dict(type='bool', default=False),
+            backup_dir=dict(type='path'),
+            db_file=dict(type='path'),
+            new_ctl=dict(type='path'),
+            start_command=dict(type='list', elements='str'),
+            remotes=dict(type='list', elements='str'),
+            remove_stale=dict(type='bool', default=False),
+            wipe_stale_db=dict(type='bool', default=False),
+            timeout=dict(type='float', default=60),
+            settle_timeout=dict(type='float', default=5),
+            hold=dict(type='float'),
+            stale_factor=dict(type='float', default=3),
+        ),
+        mutually_exclusive=[('server_id', 'address')],
+        required_if=[
+            ('state', 'absent', ('server_id', 'address'), True),
+            ('state', 'present', ('address', 'db_file', 'new_ctl')),
+            ('backup', True, ('db_file',)),
+        ],
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        info = resolve_db(p['db'])
+        if p['server_id'] is not None:
+            if p['state'] == 'present':
+                raise RaftInputError('server_id is only for state=absent; a new member gets its id from join-cluster')
+            normalize_server_id(p['server_id'])
+        if p['address'] is not None:
+            a = parse_address(p['address'])
+            if p['state'] == 'present' and a['proto'] is None:
+                raise RaftInputError('address %r must be a raft address such as tcp:172.18.0.5:6643 to join' % p['address'])
+        for r in p['remotes'] or []:
+            if parse_address(r)['proto'] is None:
+                raise RaftInputError('remote %r must be a raft address such as tcp:172.18.0.3:6643' % r)
+    except RaftInputError as exc:
+        module.fail_json(msg='%s. Nothing was changed.' % exc)
+    ctl = p['ctl'] or info['ctl']
+    if not ctl:
+        module.fail_json(msg='db %s is not nb or sb: give ctl, the control socket of one of its members' % info['name'])
+    for name in ('ctl', 'db_file', 'new_ctl', 'backup_dir'):
+        val = ctl if name == 'ctl' else p[name]
+        if val is not None and not os.path.isabs(val):
+            module.fail_json(msg='%s must be an absolute path, got %r. Nothing was changed.' % (name, val))
+    if not os.path.exists(ctl):
+        module.fail_json(msg='%s: control socket %s does not exist (is ovsdb-server running, is the path right?). Nothing was changed.'
+                         % (info['name'], ctl))
+    if p['state'] == 'absent' and p['backup']:
+        if not os.path.isfile(p['db_file']):
+            module.fail_json(msg='backup requested but db_file %s does not exist. Nothing was changed.' % p['db_file'])
+        bdir = p['backup_dir'] or os.path.dirname(p['db_file'])
+        if not os.path.isdir(bdir):
+            module.fail_json(msg='backup_dir %s is not a directory. Nothing was changed.' % bdir)
+    for key in ('timeout', 'settle_timeout', 'stale_factor'):
+        if p[key] < 0:
+            module.fail_json(msg='%s must not be negative' % key)
+
+    member = RaftMember(module, info, ctl)
+    try:
+        result = member.absent() if p['state'] == 'absent' else member.present()
+    except RaftCommandError as exc:
+        module.fail_json(msg='%s: %s' % (info['name'], exc), commands=member.cmds.commands)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Integration test of cni.ovs.ovn_raft_member on real ovsdb-server raft clusters (OVN NB/SB schemas)
+# of 3 and 5 members on 127.0.0.1-6; every scenario gets its own temp dir and port, stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd ../../../.. && pwd)
+RL=$ROOT/tests/integration/targets/setup_raft_cluster/files/rl.sh
+export ANSIBLE_CONFIG=$ROOT/ansible.cfg ANSIBLE_COLLECTIONS_PATH=$ROOT/.collections
+PB=${ANSIBLE_PLAYBOOK:-$ROOT/.venv/bin/ansible-playbook}
+# shellcheck source=../setup_raft_cluster/files/raftlab.sh
+source "$ROOT/tests/integration/targets/setup_raft_cluster/files/raftlab.sh"
+scenarios=${SCENARIOS:-"kick_follower kick_leader leave_self refuse_then_remove_down join_old_address errors"}
+port=17311
+for s in $scenarios; do
+  rl_init
+  echo "=== scenario $s (dir $RL_DIR, port $port)"
+  rc=0
+  "$PB" -i localhost, -c local -e ansible_python_interpreter=/usr/bin/python3 \
+    -e "rl=$RL rl_dir=$RL_DIR port=$port" "playbooks/$s.yml" || rc=$?
+  rl_cleanup
+  [ $rc = 0 ] || { echo "=== scenario $s FAILED"; exit $rc; }
+  port=$((port+1))
+done
+echo "=== all scenarios passed: $scenarios"

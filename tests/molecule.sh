@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every Molecule scenario under extensions/molecule/<scenario>/ against the shared lab,
+# grouped by the CNI the scenario needs (`lab_cni:` in its molecule.yml, default kube-ovn),
+# so the lab is rebuilt only when the CNI changes. A lab that was running before is left
+# running if it had the last CNI used; a lab this script started is stopped at the end.
+#   bash tests/molecule.sh [scenario ...]
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+export PATH=$ROOT/.venv/bin:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg
+# shellcheck disable=SC1091
+[ -f lab/nodes/containers.conf ] && export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/lab/nodes/containers.conf}
+
+scenarios=("$@")
+if ((${#scenarios[@]} == 0)); then
+  for d in extensions/molecule/*/molecule.yml; do
+    [ -e "$d" ] || continue
+    scenarios+=("$(basename "$(dirname "$d")")")
+  done
+fi
+((${#scenarios[@]})) || { echo "no Molecule scenarios"; exit 0; }
+
+declare -A by_cni nodes_for
+for s in "${scenarios[@]}"; do
+  f=extensions/molecule/$s/molecule.yml
+  [ -f "$f" ] || { echo "no scenario $s ($f missing)"; exit 2; }
+  cni=$(sed -n 's/^[[:space:]]*lab_cni:[[:space:]]*\([a-z-]*\).*/\1/p' "$f" | head -1)
+  by_cni[${cni:-kube-ovn}]+="$s "
+  # `lab_nodes: N` in a scenario: the lab of its CNI group runs max(N) nodes (default 3).
+  n=$(sed -n 's/^[[:space:]]*lab_nodes:[[:space:]]*\([0-9]*\).*/\1/p' "$f" | head -1)
+  c=${cni:-kube-ovn}
+  if [ -n "$n" ] && [ "$n" -gt "${nodes_for[$c]:-3}" ]; then nodes_for[$c]=$n; fi
+done
+
+lab_was_up=0
+bash lab/lab.sh status >/dev/null 2>&1 && lab_was_up=1
+current=$(sed -n 's/^CNI=//p' lab/.state/config 2>/dev/null || true)
+current_nodes=$(sed -n 's/^NODES=//p' lab/.state/config 2>/dev/null || true)
+pass=0 fail=0 failed=()
+for cni in kube-ovn nsx openshift-sdn; do
+  [ -n "${by_cni[$cni]:-}" ] || continue
+  want_nodes=${nodes_for[$cni]:-3}
+  if [ "$current" != "$cni" ] || [ "$current_nodes" != "$want_nodes" ]; then
+    echo "== molecule: (re)starting the lab with CNI=$cni NODES=$want_nodes"
+    [ -n "$current" ] && bash lab/lab.sh down >/dev/null
+    if ! CNI=$cni NODES=$want_nodes bash lab/lab.sh up; then
+      echo "== molecule: lab-up CNI=$cni failed"; fail=$((fail+1)); failed+=("lab:$cni"); current=""; continue
+    fi
+    current=$cni current_nodes=$want_nodes
+  fi
+  for s in ${by_cni[$cni]}; do
+    echo "== molecule scenario: $s (CNI=$cni)"
+    start=$(date +%s)
+    if CNI=$cni NODES=$want_nodes molecule test -s "$s"; then pass=$((pass+1)); echo "   ok ($(( $(date +%s)-start ))s)"
+    else fail=$((fail+1)); failed+=("$s"); echo "   FAILED: $s"; fi
+  done
+done
+if ((!lab_was_up)) && [ -n "$current" ]; then bash lab/lab.sh down >/dev/null; fi
+echo "molecule: $pass passed, $fail failed ${failed[*]}"
+((fail == 0))

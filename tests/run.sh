@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs the test layers of cni.ovs and ends with one summary line.
+#   tests/run.sh all            every layer that exists
+#   tests/run.sh <layer> ...    lint sanity units integration lab-tests molecule
+# Exit status is non-zero when any layer fails.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+export PATH=$ROOT/.venv/bin:$PATH
+export ANSIBLE_CONFIG=$ROOT/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH=$ROOT/.collections
+export LANG=C.UTF-8
+export CNI_OVS_REPORT_DIR=${CNI_OVS_REPORT_DIR:-$ROOT/tests/output/reports}
+[ -x .venv/bin/ansible ] || { echo "run 'make setup' first (.venv missing)"; exit 2; }
+
+ALL_LAYERS=(lint sanity units integration lab-tests molecule)
+layers=("$@"); [ "${layers[0]:-all}" = all ] && layers=("${ALL_LAYERS[@]}")
+declare -A RESULT TIME
+
+stage_collection() {
+  # ansible-test needs the checkout at .../ansible_collections/cni/ovs: stage the
+  # tracked and new (not ignored) files there.
+  # (outside this git checkout: inside it ansible-test would list files with git
+  # and see none of the ignored staging directory).
+  local key dest
+  key=$(echo "$ROOT" | sha1sum | cut -c1-8)
+  dest=${CNI_OVS_CACHE:-$HOME/.cache/cni-ovs}/stage/$key/ansible_collections/cni/ovs
+  mkdir -p "$dest"
+  git ls-files -z --cached --others --exclude-standard | \
+    rsync -a --delete --from0 --files-from=- ./ "$dest/.tmpl/" >/dev/null
+  rsync -a --delete --exclude=tests/output "$dest/.tmpl/" "$dest/" --exclude=.tmpl
+  rm -rf "$dest/.tmpl"
+  echo "$dest"
+}
+
+layer_lint() {
+  ansible-lint --profile production --offline -q
+}
+
+layer_sanity() {
+  local dest; dest=$(stage_collection) || return 1
+  # Real ignore files must stay empty.
+  local f; for f in tests/sanity/ignore-*.txt; do
+    [ -s "$f" ] && { echo "sanity ignore file $f is not empty"; return 1; }
+  done
+  (cd "$dest" && ansible-test sanity --python 3.11 --local --color no "${SANITY_ARGS[@]}")
+}
+SANITY_ARGS=()
+
+layer_units() {
+  PYTHONPATH=$ROOT/.collections python -m pytest -q -p no:cacheprovider \
+    -n "${PYTEST_WORKERS:-2}" tests/unit tests/collection
+}
+
+layer_integration() {
+  bash tests/integration/run.sh
+}
+
+layer_lab-tests() {
+  [ -f lab/lab.sh ] || { echo "no lab yet"; return 0; }
+  [ -d tests/lab ] || { echo "no lab tests yet"; return 0; }
+  bash tests/lab/run.sh
+}
+
+layer_molecule() {
+  local found=0 rc=0 d
+  for d in extensions/molecule/*/molecule.yml; do
+    [ -e "$d" ] || continue; found=1
+  done
+  ((found)) || { echo "no Molecule scenarios yet"; return 0; }
+  bash tests/molecule.sh || rc=1
+  return $rc
+}
+
+failed=0
+for l in "${layers[@]}"; do
+  declare -F "layer_$l" >/dev/null || { echo "unknown layer '$l' (allowed: ${ALL_LAYERS[*]})"; exit 2; }
+  echo "===== layer: $l ====="
+  start=$(date +%s)
+  if "layer_$l"; then RESULT[$l]=pass; else RESULT[$l]=FAIL; failed=1; fi
+  TIME[$l]=$(( $(date +%s) - start ))
+  echo "===== layer: $l ${RESULT[$l]} (${TIME[$l]}s) ====="
+done
+summary=""
+for l in "${layers[@]}"; do summary+=" $l=${RESULT[$l]}(${TIME[$l]}s)"; done
+if ((failed)); then echo "SUMMARY:$summary => FAIL"; exit 1; fi
+echo "SUMMARY:$summary => PASS"

@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cni.ovs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""ovn_raft_member and ovn_cluster_info with RaftCommands._run answering recorded real outputs.
+
+The control sockets are real (unbound) Unix sockets in a temp dir; the integration targets run the
+same modules against real ovsdb-server clusters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.cni.ovs.plugins.module_utils import _raft_runner
+from ansible_collections.cni.ovs.plugins.modules import ovn_cluster_info, ovn_raft_member
+
+FIX = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures', 'raft')
+
+
+def fixture(name):
+    with open(os.path.join(FIX, name)) as f:
+        return f.read()
+
+
+@pytest.fixture
+def sockets(tmp_path):
+    paths = {}
+    for name in ('n1', 'n2', 'n3'):
+        p = str(tmp_path / (name + '.ctl'))
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(p)
+        s.close()
+        paths[name] = p
+    return paths
+
+
+class Fake:
+    """Answers argv with recorded outputs: {(ctl, subcommand): (rc, out, err)}."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.calls = []
+
+    def __call__(self, cmds, argv, check=True):
+        self.calls.append(argv)
+        key = (argv[2], argv[3]) if argv[0] == 'ovs-appctl' else (argv[0], argv[1])
+        rc, out, err = self.answers.get(key, (0, '', ''))
+        if check and rc != 0:
+            raise _raft_runner.RaftCommandError('%s failed' % argv)
+        return rc, out, err
+
+
+def run(mod, args, fake, monkeypatch, capsys):
+    monkeypatch.setattr(_raft_runner.RaftCommands, '_run', lambda self, argv, check=True: fake(self, argv, check))
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            mod.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_refuses_kick_while_member_down_without_any_change(sockets, monkeypatch, capsys):
+    fake = Fake({(sockets['n1'], 'cluster/status'): (0, fixture('real_nb3_leader_member_down.txt'), '')})
+    res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'server_id': 'a5a0'}, fake, monkeypatch, capsys)
+    assert res['failed'] and 'refusing to remove a5a0' in res['msg'] and 'Nothing was changed' in res['msg']
+    assert [c[3] for c in fake.calls] == ['cluster/status']
+
+
+def test_check_mode_plans_kick_of_down_member_and_runs_no_kick(sockets, monkeypatch, capsys):
+    fake = Fake({(sockets['n1'], 'cluster/status'): (0, fixture('real_nb3_leader_member_down.txt'), '')})
+    res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'address': '127.0.0.3', '_ansible_check_mode': True},
+              fake, monkeypatch, capsys)
+    assert res['changed'] and res['action'] == 'kick' and res['server_id'] == '4b25'
+    assert all(c[3] == 'cluster/status' for c in fake.calls)
+
+
+def test_already_absent_is_unchanged(sockets, monkeypatch, capsys):
+    fake = Fake({(sockets['n1'], 'cluster/status'): (0, fixture('real_nb3_leader_after_kick.txt'), '')})
+    res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'server_id': '4b25'}, fake, monkeypatch, capsys)
+    assert not res['changed'] and res['action'] == 'none'
+
+
+def test_ambiguous_address_lists_ids(sockets, monkeypatch, capsys):
+    fake = Fake({(sockets['n1'], 'cluster/status'): (0, fixture('real_sb5_dup_address.txt'), '')})
+    res = run(ovn_raft_member, {'db': 'sb', 'state': 'absent', 'ctl': sockets['n1'], 'address': '127.0.0.3'}, fake, monkeypatch, capsys)
+    assert res['failed'] and 'aa4a' in res['msg'] and 'a75e' in res['msg'] and 'server_id' in res['msg']
+
+
+def test_follower_without_leader_view_refuses(sockets, monkeypatch, capsys):
+    fake = Fake({(sockets['n2'], 'cluster/status'): (0, fixture('real_nb3_follower.txt'), '')})
+    res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n2'], 'server_id': '4b25'}, fake, monkeypatch, capsys)
+    assert res['failed'] and 'no leader view' in res['msg']
+
+
+@pytest.mark.parametrize('args, msg', [
+    ({'server_id': 'zz12'}, 'neither a 4-hex-digit'),
+    ({'address': '1.2.3.400'}, 'not an IP address'),
+    ({'server_id': 'abcd', 'db': 'x y'}, 'not nb, sb'),
+])
+def test_bad_input_runs_nothing(sockets, monkeypatch, capsys, args, msg):
+    fake = Fake({})
+    full = {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1']}
+    full.update(args)
+    res = run(ovn_raft_member, full, fake, monkeypatch, capsys)
+    assert res['failed'] and msg in res['msg'] and fake.calls == []
+
+
+def test_cluster_info_follows_to_leader(sockets, monkeypatch, capsys):
+    fake = Fake({(sockets['n2'], 'cluster/status'): (0, fixture('real_nb3_follower.txt'), ''),
+                 (sockets['n1'], 'cluster/status'): (0, fixture('real_nb3_leader.txt'), '')})
+    res = run(ovn_cluster_info, {'db': 'nb', 'ctl': sockets['n2'], 'peer_ctls': [sockets['n1']], 'remote': ''}, fake, monkeypatch, capsys)
+    assert res['health']['judged_on'] == 'leader' and res['health']['can_lose'] == 1
+    assert res['status']['server_id'] == 'a5a0' and res['leader_status']['server_id'] == 'd133'
+
+
+def test_cluster_info_kicked_member(sockets, monkeypatch, capsys):
+    fake = Fake({(sockets['n3'], 'cluster/status'): (2, 'unknown cluster\n', 'ovs-appctl: server returned an error\n')})
+    res = run(ovn_cluster_info, {'db': 'nb', 'ctl': sockets['n3'], 'remote': ''}, fake, monkeypatch, capsys)
+    assert res['failed'] and 'unknown cluster' in res['msg']
