@@ -48,6 +48,26 @@ mkdir -p /etc/apparmor.d /etc/cni/net.d /opt/cni/bin /var/log/nsx-ujo
 [ -e /etc/cni/net.d/99-loopback.conf ] || cat > /etc/cni/net.d/99-loopback.conf <<'CONF'
 {"cniVersion": "0.3.1", "name": "lo", "type": "loopback"}
 CONF
+# SIMULATED nsx-ncp-bootstrap: under KWOK the bootstrap container does not run, so the files it
+# installs on the host (seed 004) are laid out here: the CNI plugin, 10-nsx.conflist with its
+# nsxBuildVersion, and the ncp-apparmor profile file. Its move of IPs/routes between br-int and
+# node-if is not simulated (the node's address stays on eth0, the uplink).
+NSX_BUILD_VERSION=${NSX_BUILD_VERSION:-4.1.2.23315412}
+if [ ! -e /opt/cni/bin/nsx ]; then
+  printf '#!/bin/sh\n# lab stand-in for the NSX CNI plugin (simulated nsx-ncp-bootstrap)\necho "{\\"cniVersion\\": \\"0.4.0\\"}"\n' > /opt/cni/bin/nsx
+  chmod 0755 /opt/cni/bin/nsx
+fi
+[ -e /etc/cni/net.d/10-nsx.conflist ] || cat > /etc/cni/net.d/10-nsx.conflist <<CONF
+{"cniVersion": "0.4.0", "name": "nsx-cni", "nsxBuildVersion": "$NSX_BUILD_VERSION",
+ "plugins": [{"type": "nsx", "nsxBuildVersion": "$NSX_BUILD_VERSION"}]}
+CONF
+[ -e /etc/apparmor.d/ncp-apparmor ] || cat > /etc/apparmor.d/ncp-apparmor <<'PROFILE'
+# lab stand-in for NCP's ncp-apparmor (simulated nsx-ncp-bootstrap; this kernel has no AppArmor)
+profile node-agent-apparmor flags=(attach_disconnected,mediate_deleted) {
+  mount,
+  umount,
+}
+PROFILE
 ovs-vsctl --timeout=10 set open_vswitch . external_ids:nsx-node=true "external_ids:hostname=$(hostname)"
 nsx_kos=("$M"/weak-updates/openvswitch/*.ko) up_kos=("$M"/nsx/usr-ovs-kmod-backup/*.ko)
 echo "$(hostname): nsx layout in $M (${#nsx_kos[@]} NSX-OVS modules, ${#up_kos[@]} upstream modules backed up)"

@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cni.ovs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: uplink_config
+short_description: Render an uplink's IPv4 addresses and static routes as ifupdown and RHEL ifcfg configuration
+version_added: 0.1.0
+author: cni.ovs contributors (!UNKNOWN)
+description:
+  - Seed 004 (NSX node preparation) says the IP address and static routes of the uplink (C(ovs_uplink_port)) must be
+    persisted so the API server stays reachable after a reboot, in C(/etc/network/interfaces) on Ubuntu and in
+    C(/etc/sysconfig/network-scripts/ifcfg-<if>) on RHEL.
+  - The input is either a configuration dict (O(_input) with C(interface), C(addresses), C(gateway), C(routes),
+    C(mtu), C(hwaddr)) or, with O(addr_json) and O(route_json), the name of the interface whose live configuration
+    is read from C(ip -j addr show dev IF) and C(ip -j -4 route show dev IF).
+  - Validates everything (an invalid CIDR, a gateway outside the interface's networks, an unknown interface are
+    errors naming the value), renders every layout, parses each rendering back and compares it with the input:
+    a rendering that would not read back the same fails here, before anything is written.
+  - Only IPv4 is persisted; IPv6 and link-local addresses seen on the interface are listed in C(skipped).
+options:
+  _input:
+    description: A configuration dict, or the interface name when O(addr_json) is given.
+    type: raw
+    required: true
+  addr_json:
+    description: Output of C(ip -j addr show dev IF) (string or parsed list).
+    type: raw
+  route_json:
+    description: Output of C(ip -j -4 route show dev IF) (string or parsed list). Kernel-made connected routes are
+      not persisted; the default route becomes the gateway.
+    type: raw
+"""
+
+EXAMPLES = r"""
+- name: Uplink configuration from the live interface
+  ansible.builtin.set_fact:
+    uplink: "{{ 'eth1' | cni.ovs.uplink_config(addr_json=ip_addr.stdout, route_json=ip_route.stdout) }}"
+
+- name: Uplink configuration given (seed 004's example)
+  ansible.builtin.set_fact:
+    uplink: >-
+      {{ {'interface': 'eth1', 'addresses': ['172.16.1.4/24'],
+          'routes': [{'dst': '172.16.1.3/24', 'via': '172.16.1.1'}]} | cni.ovs.uplink_config }}
+
+- name: Write the ifupdown stanza
+  ansible.builtin.blockinfile:
+    path: /etc/network/interfaces
+    block: "{{ uplink.ifupdown }}"
+    marker: "# {mark} cni.ovs.nsx_node_prep uplink {{ uplink.config.interface }}"
+    backup: true
+"""
+
+RETURN = r"""
+_value:
+  description: The normalised configuration and its renderings.
+  type: dict
+  contains:
+    config:
+      description: Normalised configuration (C(interface), C(addresses), C(gateway), C(routes) as C({dst, via}), C(mtu), C(hwaddr)).
+      type: dict
+    ifupdown:
+      description: The C(auto)/C(iface <if> inet static) stanza; routes as C(up ip route replace)/C(down ip route del) lines.
+      type: str
+    ifcfg:
+      description: Text of C(ifcfg-<if>).
+      type: str
+    routes:
+      description: Text of C(route-<if>) (empty when there are no static routes).
+      type: str
+    skipped:
+      description: What was seen on the live interface and is not persisted.
+      type: list
+      elements: str
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.cni.ovs.plugins.module_utils._netcfg import NetcfgError, build, config_from_ip_json
+
+
+def uplink_config(value, addr_json=None, route_json=None):
+    """See DOCUMENTATION."""
+    try:
+        skipped = []
+        if addr_json is not None:
+            value, skipped = config_from_ip_json(value, addr_json, route_json if route_json is not None else '[]')
+        out = build(value)
+        out['skipped'] = skipped
+        return out
+    except NetcfgError as exc:
+        raise AnsibleFilterError('uplink_config: %s' % exc)
+
+
+class FilterModule:
+    """cni.ovs.uplink_config filter."""
+
+    def filters(self):
+        return {'uplink_config': uplink_config}

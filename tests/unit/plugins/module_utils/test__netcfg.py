@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cni.ovs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""_netcfg on recorded `ip -j` outputs of a lab node and on the seed 004 examples."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.cni.ovs.plugins.module_utils import _netcfg as n
+
+FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'netcfg')
+
+
+def fixture(name):
+    with open(os.path.join(FIX, name)) as f:
+        return f.read()
+
+
+def test_live_config_from_recorded_lab_output():
+    cfg, skipped = n.config_from_ip_json('eth0', fixture('lab-eth0-addr.json'), fixture('lab-eth0-route.json'))
+    assert cfg == {'interface': 'eth0', 'addresses': ['198.18.0.11/24'], 'gateway': '198.18.0.1', 'routes': [],
+                   'mtu': 1500, 'hwaddr': 'a2:45:ae:90:06:b8'}
+    # the IPv6 link-local address is reported, not persisted
+    assert skipped == ['fe80::a045:aeff:fe90:6b8/64 (inet6; only IPv4 is persisted)']
+
+
+def test_static_routes_kept_connected_route_dropped():
+    cfg, _ = n.config_from_ip_json('eth0', fixture('lab-eth0-addr.json'), fixture('lab-eth0-route-static.json'))
+    assert cfg['routes'] == [{'dst': '10.96.0.0/12', 'via': '198.18.0.1'}, {'dst': '198.19.5.0/24', 'via': None}]
+    out = n.build(cfg)
+    assert '    up ip route replace 10.96.0.0/12 via 198.18.0.1 dev eth0\n' in out['ifupdown']
+    assert '    down ip route del 198.19.5.0/24 dev eth0\n' in out['ifupdown']
+    assert out['routes'].splitlines()[1:] == ['10.96.0.0/12 via 198.18.0.1 dev eth0', '198.19.5.0/24 dev eth0']
+
+
+def test_unknown_interface_names_the_ones_seen():
+    with pytest.raises(n.NetcfgError, match=r"interface 'eth9' not found .*interfaces seen: eth0"):
+        n.config_from_ip_json('eth9', fixture('lab-eth0-addr.json'), '[]')
+
+
+def test_seed_ubuntu_example_renders_and_reads_back():
+    # seed 004: auto eth1 / iface eth1 inet static / address 172.16.1.4/24 /
+    #           up route add -net 172.16.1.3/24 gw 172.16.1.1 dev eth1
+    out = n.build({'interface': 'eth1', 'addresses': ['172.16.1.4/24'],
+                   'routes': [{'dst': '172.16.1.3/24', 'via': '172.16.1.1'}]})
+    assert out['ifupdown'] == (
+        'auto eth1\n'
+        'iface eth1 inet static\n'
+        '    address 172.16.1.4/24\n'
+        '    # persistent static routes\n'
+        '    up ip route replace 172.16.1.0/24 via 172.16.1.1 dev eth1\n'
+        '    down ip route del 172.16.1.0/24 via 172.16.1.1 dev eth1\n')
+    assert n.parse_ifupdown(out['ifupdown'], 'eth1') == out['config']
+
+
+def test_seed_rhel_example_keys():
+    out = n.build({'interface': 'eth1', 'addresses': ['172.10.0.2/24'], 'gateway': '172.10.0.1',
+                   'hwaddr': '00:0C:29:B7:DC:6F'})
+    lines = out['ifcfg'].splitlines()
+    for kv in ('HWADDR=00:0C:29:B7:DC:6F', 'TYPE=Ethernet', 'BOOTPROTO=none', 'IPADDR=172.10.0.2', 'PREFIX=24',
+               'DEFROUTE=yes', 'IPV4_FAILURE_FATAL=no', 'IPV6INIT=no', 'NAME=eth1', 'DEVICE=eth1', 'ONBOOT=yes'):
+        assert kv in lines
+    assert out['routes'] == ''
+    assert n.parse_ifcfg(out['ifcfg'], 'eth1') == out['config']
+
+
+def test_secondary_addresses_and_netmask_form():
+    cfg = n.normalize_config({'interface': 'ens3', 'addresses': ['10.0.0.5/24', '10.0.1.5/25']})
+    assert n.parse_ifupdown(n.render_ifupdown(cfg), 'ens3') == cfg
+    assert n.parse_ifcfg(n.render_ifcfg(cfg), 'ens3') == cfg
+    # a hand-written ifcfg with NETMASK
+    assert n.parse_ifcfg('DEVICE=ens3\nBOOTPROTO=static\nIPADDR=10.0.0.5\nNETMASK=255.255.255.0\n', 'ens3')['addresses'] == ['10.0.0.5/24']
+
+
+def test_parse_ifupdown_in_a_full_file():
+    text = ('auto lo\niface lo inet loopback\n\n'
+            'source /etc/network/interfaces.d/*\n'
+            'allow-hotplug eth0\niface eth0 inet dhcp\n\n'
+            '# BEGIN x\nauto eth1\niface eth1 inet static\n    address 172.16.1.4/24\n    gateway 172.16.1.1\n# END x\n')
+    assert n.parse_ifupdown(text, 'eth1')['gateway'] == '172.16.1.1'
+    with pytest.raises(n.NetcfgError, match='iface eth0 uses method dhcp, not static'):
+        n.parse_ifupdown(text, 'eth0')
+    with pytest.raises(n.NetcfgError, match='no "iface eth2 inet static" stanza'):
+        n.parse_ifupdown(text, 'eth2')
+    with pytest.raises(n.NetcfgError, match='more than one "iface eth1 inet" stanza'):
+        n.parse_ifupdown(text + 'iface eth1 inet static\n    address 1.2.3.4/24\n', 'eth1')
+
+
+@pytest.mark.parametrize('cfg, message', [
+    ({'interface': 'eth1', 'addresses': ['172.16.1.400/24']}, r"address '172.16.1.400/24' is not a valid IPv4 CIDR"),
+    ({'interface': 'eth1', 'addresses': ['172.16.1.4']}, r"address '172.16.1.4' is not a valid IPv4 CIDR"),
+    ({'interface': 'eth1', 'addresses': ['fd00::1/64']}, r"address 'fd00::1/64' is not a valid IPv4 CIDR"),
+    ({'interface': 'eth1', 'addresses': []}, r'eth1 has no IPv4 address'),
+    ({'interface': 'eth 1', 'addresses': ['1.2.3.4/24']}, r"interface name 'eth 1' is not valid"),
+    ({'interface': 'averyveryverylongname', 'addresses': ['1.2.3.4/24']}, r'is not valid \(1-15 characters'),
+    ({'interface': 'eth1', 'addresses': ['172.16.1.4/24'], 'gateway': '10.0.0.1'},
+     r'gateway 10.0.0.1 is in none of the networks of eth1 \(172.16.1.0/24\)'),
+    ({'interface': 'eth1', 'addresses': ['172.16.1.4/24'], 'routes': [{'dst': '10.0.0.0/33'}]},
+     r"route destination '10.0.0.0/33' is not a valid IPv4 CIDR"),
+    ({'interface': 'eth1', 'addresses': ['172.16.1.4/24'], 'routes': [{'dst': '10.0.0.0/8', 'via': 'x'}]},
+     r"gateway 'x' is not an IPv4 address"),
+    ({'interface': 'eth1', 'addresses': ['172.16.1.4/24'], 'mtu': 20}, r'mtu 20 is not an integer between 68 and 65535'),
+    ({'interface': 'eth1', 'addresses': ['172.16.1.4/24'], 'hwaddr': 'zz'}, r"hwaddr 'zz' is not a MAC address"),
+    ({'interface': 'eth1', 'addresses': ['172.16.1.4/24'], 'netmask': 'x'}, r'unknown key\(s\) netmask'),
+])
+def test_bad_input_names_the_value(cfg, message):
+    with pytest.raises(n.NetcfgError, match=message):
+        n.build(cfg)
+
+
+def test_route_file_rejects_other_device_and_address_format():
+    with pytest.raises(n.NetcfgError, match='route 10.0.0.0/8 is for device eth2, not eth1'):
+        n.parse_routes('10.0.0.0/8 via 172.16.1.1 dev eth2\n', 'eth1')
+    with pytest.raises(n.NetcfgError, match='ADDRESSn= format'):
+        n.parse_routes('ADDRESS0=10.0.0.0\n', 'eth1')
