@@ -18,7 +18,7 @@ description:
     C(mtu), C(hwaddr)) or, with O(addr_json) and O(route_json), the name of the interface whose live configuration
     is read from C(ip -j addr show dev IF) and C(ip -j -4 route show dev IF).
   - Validates everything (an invalid CIDR, a gateway outside the interface's networks, an unknown interface are
-    errors naming the value), renders every layout, parses each rendering back and compares it with the input:
+    errors naming the value), renders every layout, parses each rendering back and compares it with the input;
     a rendering that would not read back the same fails here, before anything is written.
   - Only IPv4 is persisted; IPv6 and link-local addresses seen on the interface are listed in C(skipped).
 options:

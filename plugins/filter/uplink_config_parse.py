@@ -11,7 +11,7 @@ short_description: Read an uplink's IPv4 configuration back from ifupdown, ifcfg
 version_added: 0.1.0
 author: cni.ovs contributors (!UNKNOWN)
 description:
-  - The reverse of P(cni.ovs.uplink_config#filter): parses the C(iface <if> inet static) stanza of an ifupdown file,
+  - The reverse of P(cni.ovs.uplink_config#filter); it parses the C(iface <if> inet static) stanza of an ifupdown file,
     an C(ifcfg-<if>) file, or a C(route-<if>) file (C(ip route) argument lines) into the normalised configuration,
     so a written file can be compared with what was meant.
   - Errors (a non-static method, a second stanza for the interface, a line that is not C(KEY=value)) name the value.

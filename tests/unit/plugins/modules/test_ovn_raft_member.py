@@ -122,3 +122,38 @@ def test_cluster_info_kicked_member(sockets, monkeypatch, capsys):
     fake = Fake({(sockets['n3'], 'cluster/status'): (2, 'unknown cluster\n', 'ovs-appctl: server returned an error\n')})
     res = run(ovn_cluster_info, {'db': 'nb', 'ctl': sockets['n3'], 'remote': ''}, fake, monkeypatch, capsys)
     assert res['failed'] and 'unknown cluster' in res['msg']
+
+
+class SequenceFake(Fake):
+    """Like Fake, but a list of answers is consumed one per call (the last one repeats)."""
+
+    def __call__(self, cmds, argv, check=True):
+        self.calls.append(argv)
+        key = (argv[2], argv[3]) if argv[0] == 'ovs-appctl' else (argv[0], argv[1])
+        answers = self.answers.get(key, [(0, '', '')])
+        rc, out, err = answers.pop(0) if len(answers) > 1 else answers[0]
+        if check and rc != 0:
+            raise _raft_runner.RaftCommandError('%s failed' % argv)
+        return rc, out, err
+
+
+def test_kick_committed_then_dropped_is_detected(sockets, monkeypatch, capsys):
+    # ENVIRONMENT.md: "kicking a live member while another is down loses quorum and the kick is
+    # silently dropped after re-election". The leader first shows the removal committed
+    # (recorded after a real kick), then the member back in Servers: the module must not report success.
+    leader, after_kick = fixture('real_nb3_leader.txt'), fixture('real_nb3_leader_after_kick.txt')
+    status = [(0, leader, '')] * 3 + [(0, after_kick, '')] + [(0, leader, '')]
+    fake = SequenceFake({(sockets['n1'], 'cluster/status'): status, (sockets['n1'], 'cluster/kick'): [(0, 'started removal\n', '')]})
+    res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'server_id': '4b25', 'hold': 0.01, 'timeout': 2},
+              fake, monkeypatch, capsys)
+    assert res['failed'], res
+    assert 'was committed but did not hold' in res['msg'] and '4b25' in res['msg'], res['msg']
+    assert [c[3] for c in fake.calls].count('cluster/kick') == 1
+
+
+def test_kick_never_committed_times_out_with_views(sockets, monkeypatch, capsys):
+    leader = fixture('real_nb3_leader.txt')
+    fake = SequenceFake({(sockets['n1'], 'cluster/status'): [(0, leader, '')], (sockets['n1'], 'cluster/kick'): [(0, 'started removal\n', '')]})
+    res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'server_id': '4b25', 'hold': 0, 'timeout': 0.3},
+              fake, monkeypatch, capsys)
+    assert res['failed'] and 'is not committed after 0.3s: the kick may have been dropped' in res['msg'], res['msg']
