@@ -48,8 +48,8 @@ def main(argv):
             if not (dp.get('measured') is True and isinstance(dp.get('gap_ms_max'), (int, float)) and gaps):
                 print('%s: node %s has no measured data-plane gap: %s %s' % (path, name, dp, gaps))
                 return 1
-        print('%s: valid (schema %s), %d node(s)%s' % (path, report.get('schema_version', report.get('version', '?')), len(nodes),
-                                                      ''.join(', %s gap_ms_max %s' % (g, nodes[g]['data_plane']['gap_ms_max']) for g in gap_nodes)))
+        gaps = ''.join(', %s gap_ms_max %s' % (g, nodes[g]['data_plane']['gap_ms_max']) for g in gap_nodes)
+        print('%s: valid (schema %s), %d node(s)%s' % (path, report.get('schema_version', report.get('version', '?')), len(nodes), gaps))
     return 0
 
 
