@@ -37,6 +37,9 @@ bash lab/lab.sh status >/dev/null 2>&1 && lab_was_up=1
 current=$(sed -n 's/^CNI=//p' lab/.state/config 2>/dev/null || true)
 current_nodes=$(sed -n 's/^NODES=//p' lab/.state/config 2>/dev/null || true)
 pass=0 fail=0 failed=()
+# Each scenario's Ansible log (nested ansible-playbook runs inherit ANSIBLE_LOG_PATH); the
+# failed tasks in it are printed again at the end, where CI's tail of the output shows them.
+LOGS=$ROOT/tests/output/molecule; mkdir -p "$LOGS"
 for cni in kube-ovn nsx openshift-sdn; do
   [ -n "${by_cni[$cni]:-}" ] || continue
   want_nodes=${nodes_for[$cni]:-3}
@@ -51,10 +54,16 @@ for cni in kube-ovn nsx openshift-sdn; do
   for s in ${by_cni[$cni]}; do
     echo "== molecule scenario: $s (CNI=$cni)"
     start=$(date +%s)
-    if CNI=$cni NODES=$want_nodes molecule test -s "$s"; then pass=$((pass+1)); echo "   ok ($(( $(date +%s)-start ))s)"
+    log=$LOGS/$s.ansible.log; rm -f "$log"
+    if CNI=$cni NODES=$want_nodes ANSIBLE_LOG_PATH=$log molecule test -s "$s"; then pass=$((pass+1)); echo "   ok ($(( $(date +%s)-start ))s)"
     else fail=$((fail+1)); failed+=("$s"); echo "   FAILED: $s"; fi
   done
 done
 if ((!lab_was_up)) && [ -n "$current" ]; then bash lab/lab.sh down >/dev/null; fi
+for s in "${failed[@]}"; do
+  [ -f "$LOGS/$s.ansible.log" ] || continue
+  echo "== molecule: failed tasks of $s (from $LOGS/$s.ansible.log)"
+  python3 tests/failure_digest.py "$LOGS/$s.ansible.log" 50
+done
 echo "molecule: $pass passed, $fail failed ${failed[*]}"
 ((fail == 0))
