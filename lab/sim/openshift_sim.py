@@ -23,7 +23,12 @@ MCO (controller part):
 CNO:
   * Network.config status.networkType follows spec.networkType once the multus
     DaemonSet has rolled out with the new network type (the change is written into its
-    pod template, so the real DaemonSet controller performs a real rollout).
+    pod template, so the real DaemonSet controller performs a real rollout);
+  * the operator Network's spec.defaultNetwork.type follows status.networkType;
+  * the plugin of status.networkType runs: namespace openshift-sdn with DaemonSet sdn
+    (OpenShiftSDN) or openshift-ovn-kubernetes with DaemonSet ovnkube-node
+    (OVNKubernetes) is created when missing.  The other plugin's namespace is left alone,
+    as the real operator leaves it: deleting it is the migration's last step.
 
 Pure decision functions are at the top (tested in tests/lab/test_openshift_sim.py); the
 loop at the bottom only reads objects, calls them, and writes differences.
@@ -238,6 +243,34 @@ def network_status(config: dict, multus: dict | None) -> tuple[dict | None, str 
     return new, None
 
 
+PLUGIN = {
+    SDN: ("openshift-sdn", "sdn", "quay.io/openshift/origin-sdn:4.16"),
+    OVN: ("openshift-ovn-kubernetes", "ovnkube-node", "quay.io/openshift/origin-ovn-kubernetes:4.16"),
+}
+
+
+def plugin_objects(network_type: str) -> tuple[dict, dict]:
+    """(Namespace, DaemonSet) the CNO runs for network_type (trimmed)."""
+    namespace, name, image = PLUGIN[network_type]
+    ns = {"apiVersion": "v1", "kind": "Namespace",
+          "metadata": {"name": namespace, "labels": {"openshift.io/run-level": "0"}}}
+    ds = {
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": namespace,
+                     "annotations": {"kubernetes.io/description": f"SIMULATION: {network_type} node agent (cni-ovs lab)"}},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name, "component": "network"}},
+                "spec": {"hostNetwork": True, "tolerations": [{"operator": "Exists"}],
+                         "nodeSelector": {"kubernetes.io/os": "linux"},
+                         "containers": [{"name": name, "image": image}]},
+            },
+        },
+    }
+    return ns, ds
+
+
 # ------------------------------------------------------------------ the loop
 class Sim:
     def __init__(self, api_client):
@@ -303,6 +336,37 @@ class Sim:
             self.netcfg.status.patch(name="cluster", body={"status": new_status},
                                      content_type="application/merge-patch+json")
             did.append(f"network.config/cluster: status.networkType={new_status.get('networkType')}")
+        active = (new_status or config.get("status") or {}).get("networkType")
+        if active in PLUGIN:
+            did += self._plugin(active)
+        return did
+
+    def _plugin(self, network_type: str) -> list[str]:
+        did = []
+        operator = self._get(self.netop, "cluster")
+        if operator is not None and ((operator.get("spec") or {}).get("defaultNetwork") or {}).get("type") != network_type:
+            self.netop.patch(name="cluster", body={"spec": {"defaultNetwork": {"type": network_type}}},
+                             content_type="application/merge-patch+json")
+            did.append(f"network.operator/cluster: spec.defaultNetwork.type={network_type}")
+        ns, ds = plugin_objects(network_type)
+        try:
+            self.core.read_namespace(ns["metadata"]["name"])
+        except self.api_exception as e:
+            if e.status != 404:
+                raise
+            self.core.create_namespace(ns)
+            did.append(f"namespace/{ns['metadata']['name']}: created for {network_type}")
+        try:
+            self.apps.read_namespaced_daemon_set(ds["metadata"]["name"], ds["metadata"]["namespace"])
+        except self.api_exception as e:
+            if e.status != 404:
+                raise
+            try:
+                self.apps.create_namespaced_daemon_set(ds["metadata"]["namespace"], ds)
+                did.append(f"daemonset/{ds['metadata']['namespace']}/{ds['metadata']['name']}: created")
+            except self.api_exception as e2:
+                if e2.status != 409 and "being terminated" not in str(e2.body):
+                    raise
         return did
 
     def _pool(self, pool: dict, network_type: str, nodes: list[dict], now: str) -> list[str]:

@@ -131,6 +131,15 @@ def test_network_status_follows_spec_after_multus_rollout():
     assert sim.network_status({"spec": cfg["spec"], "status": status2}, _multus("OVNKubernetes")) == (None, None)
 
 
+def test_plugin_objects_per_network_type():
+    for net, ns_name, ds_name in (("OpenShiftSDN", "openshift-sdn", "sdn"),
+                                  ("OVNKubernetes", "openshift-ovn-kubernetes", "ovnkube-node")):
+        ns, ds = sim.plugin_objects(net)
+        assert ns["metadata"]["name"] == ds["metadata"]["namespace"] == ns_name
+        assert ds["metadata"]["name"] == ds_name
+        assert ds["spec"]["selector"]["matchLabels"].items() <= ds["spec"]["template"]["metadata"]["labels"].items()
+
+
 # ------------------------------------------------------------------ part 2: on the lab
 @pytest.fixture(scope="module")
 def openshift_lab(k8s_api):
@@ -211,3 +220,9 @@ def test_openshift_migration_flow(openshift_lab, core, apps):
     assert multus.spec.template.metadata.annotations[sim.MULTUS_ANNOTATION] == "OVNKubernetes"
     assert multus.status.observed_generation >= 2
     assert multus.status.updated_number_scheduled == multus.status.desired_number_scheduled
+    # CNO: the operator config and the running plugin follow status.networkType
+    wait_until("openshift-ovn-kubernetes/ovnkube-node created by the simulated CNO",
+               lambda: any(d.metadata.name == "ovnkube-node"
+                           for d in apps.list_namespaced_daemon_set("openshift-ovn-kubernetes").items))
+    assert r["netop"].get(name="cluster").spec.defaultNetwork.type == "OVNKubernetes"
+    assert apps.read_namespaced_daemon_set("sdn", "openshift-sdn"), "the old plugin is left for the migration to delete"

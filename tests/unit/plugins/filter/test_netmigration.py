@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cni.ovs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""cidr_overlaps and pods_in_error filters (seed 001 preflight and post-migration checks)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.cni.ovs.plugins.filter import cidr_overlaps as co
+from ansible_collections.cni.ovs.plugins.filter import pods_in_error as pe
+
+OVN_RESERVED = ['100.64.0.0/16', '100.88.0.0/16', '169.254.169.0/29', 'fd98::/64', 'fd97::/64', 'fd69::/125']
+
+
+def test_registered():
+    assert co.FilterModule().filters()['cidr_overlaps'] is co.cidr_overlaps
+    assert pe.FilterModule().filters()['pods_in_error'] is pe.pods_in_error
+
+
+def test_lab_networks_clear():
+    # the lab's Network.config cluster (lab/manifests/openshift-sdn/10-01-network-cluster.yaml) and node IPs
+    nets = [{'cidr': '198.19.128.0/17', 'hostPrefix': 23}, '198.19.0.0/20', '198.18.0.11', '198.18.0.12']
+    assert co.cidr_overlaps(nets, OVN_RESERVED) == []
+
+
+@pytest.mark.parametrize('nets, expected', [
+    ([{'cidr': '100.64.0.0/14', 'hostPrefix': 23}], [{'network': '100.64.0.0/14', 'reserved': '100.64.0.0/16'}]),
+    (['100.88.12.0/24'], [{'network': '100.88.12.0/24', 'reserved': '100.88.0.0/16'}]),
+    (['169.254.169.3'], [{'network': '169.254.169.3/32', 'reserved': '169.254.169.0/29'}]),
+    (['169.254.169.8/29'], []),  # adjacent, not overlapping
+    (['fd98::/48'], [{'network': 'fd98::/48', 'reserved': 'fd98::/64'}]),
+    (['10.128.0.5/14'], []),  # host bits ignored, no overlap
+    (['100.0.0.0/8', 'fd00::/8'], [{'network': '100.0.0.0/8', 'reserved': '100.64.0.0/16'},
+                                   {'network': '100.0.0.0/8', 'reserved': '100.88.0.0/16'},
+                                   {'network': 'fd00::/8', 'reserved': 'fd98::/64'},
+                                   {'network': 'fd00::/8', 'reserved': 'fd97::/64'},
+                                   {'network': 'fd00::/8', 'reserved': 'fd69::/125'}]),
+])
+def test_overlaps(nets, expected):
+    assert co.cidr_overlaps(nets, OVN_RESERVED) == expected
+
+
+@pytest.mark.parametrize('nets, reserved, match', [
+    (['10.0.0.0/33'], OVN_RESERVED, "networks: '10.0.0.0/33' is not"),
+    ([{'hostPrefix': 23}], OVN_RESERVED, 'networks: expected a CIDR string or a dict with key cidr'),
+    ('10.0.0.0/8', OVN_RESERVED, 'networks: expected a list'),
+    (['10.0.0.0/8'], ['bogus'], "reserved: 'bogus' is not"),
+])
+def test_overlaps_bad_input(nets, reserved, match):
+    with pytest.raises(AnsibleFilterError, match=match):
+        co.cidr_overlaps(nets, reserved)
+
+
+def _pod(name, node='lab-node-2', phase='Running', statuses=None, init=None, **meta):
+    pod = {'metadata': dict({'name': name, 'namespace': 'lab-apps'}, **meta),
+           'spec': {'nodeName': node},
+           'status': {'phase': phase, 'containerStatuses': statuses or [
+               {'name': 'web', 'ready': True, 'state': {'running': {'startedAt': '2026-12-02T00:00:00Z'}}}]}}
+    if init is not None:
+        pod['status']['initContainerStatuses'] = init
+    return pod
+
+
+def test_pods_in_error():
+    pods = [
+        _pod('ok'),
+        _pod('done', phase='Succeeded', statuses=[{'name': 'job', 'state': {'terminated': {'exitCode': 0}}}]),
+        _pod('crash', statuses=[{'name': 'web', 'state': {'waiting': {'reason': 'CrashLoopBackOff'}}}]),
+        _pod('pending-ok', phase='Pending', statuses=[{'name': 'web', 'state': {'waiting': {'reason': 'ContainerCreating'}}}]),
+        _pod('failed', phase='Failed', statuses=[]),
+        _pod('evicted', phase='Failed', statuses=[], ),
+        _pod('init', phase='Pending', init=[{'name': 'setup', 'state': {'terminated': {'exitCode': 2}}}]),
+        _pod('other-node', node='lab-node-3', statuses=[{'name': 'web', 'state': {'waiting': {'reason': 'ErrImagePull'}}}]),
+        _pod('going', phase='Failed', deletionTimestamp='2026-12-02T00:00:00Z'),
+    ]
+    pods[5]['status']['reason'] = 'Evicted'
+    got = pe.pods_in_error(pods)
+    assert [(p['pod'], p['reason']) for p in got] == [
+        ('lab-apps/crash', 'web: CrashLoopBackOff'),
+        ('lab-apps/failed', 'Failed'),
+        ('lab-apps/evicted', 'Evicted'),
+        ('lab-apps/init', 'setup: exit code 2'),
+        ('lab-apps/other-node', 'web: ErrImagePull'),
+    ]
+    assert [p['pod'] for p in pe.pods_in_error(pods, node='lab-node-3')] == ['lab-apps/other-node']
+    assert pe.pods_in_error([_pod('ok')]) == []
+
+
+@pytest.mark.parametrize('pods, match', [
+    ({'items': []}, 'pods: expected a list of Pod objects'),
+    (['web-1'], 'pods: expected Pod objects'),
+])
+def test_pods_bad_input(pods, match):
+    with pytest.raises(AnsibleFilterError, match=match):
+        pe.pods_in_error(pods)
