@@ -95,3 +95,62 @@ def pods_in_error(pods, node=None):
             out.append({'pod': '%s/%s' % (meta.get('namespace', ''), meta.get('name', '')),
                         'node': where, 'phase': phase, 'reason': reason})
     return out
+
+
+MCD = 'machineconfiguration.openshift.io/'
+
+
+def _conditions(obj):
+    return dict((c.get('type'), c.get('status')) for c in (obj.get('status') or {}).get('conditions') or [])
+
+
+def mco_progress(pools, nodes, pool_names, node_names=None):
+    """Progress of a machine-config rollout (seed 001: every node Done, currentConfig ==
+    desiredConfig; here also: on its pool's current spec.configuration, and every pool
+    reporting all machines updated).
+
+    pools / nodes: MachineConfigPool and Node objects; pool_names: the pools to wait for;
+    node_names: the nodes to wait for (default all nodes given).  Returns a dict with
+    done (bool), pools {name: {...}}, nodes {name: {...}}, pending (node and pool names)
+    and summary (one line for a person)."""
+    if not isinstance(pools, (list, tuple)) or not isinstance(nodes, (list, tuple)):
+        raise NetMigrationError('pools and nodes: expected lists of objects, got %r / %r' % (type(pools), type(nodes)))
+    if not isinstance(pool_names, (list, tuple)) or not pool_names:
+        raise NetMigrationError('pool_names: expected a non-empty list of MachineConfigPool names, got %r' % (pool_names,))
+    by_name = dict(((p.get('metadata') or {}).get('name'), p) for p in pools)
+    missing = [n for n in pool_names if n not in by_name]
+    if missing:
+        raise NetMigrationError('MachineConfigPool(s) %s not found (have: %s)' % (', '.join(missing), ', '.join(sorted(k for k in by_name if k))))
+    out_pools, targets = {}, set()
+    for name in pool_names:
+        p = by_name[name]
+        spec, st = p.get('spec') or {}, p.get('status') or {}
+        target = (spec.get('configuration') or {}).get('name', '')
+        targets.add(target)
+        machines, updated = st.get('machineCount', 0), st.get('updatedMachineCount', 0)
+        out_pools[name] = {
+            'config': target, 'machines': machines, 'updated': updated, 'paused': bool(spec.get('paused')),
+            'degraded': st.get('degradedMachineCount', 0) or 0,
+            'done': ((st.get('configuration') or {}).get('name') == target and updated == machines
+                     and not st.get('degradedMachineCount') and _conditions(p).get('Degraded') != 'True'),
+        }
+    out_nodes = {}
+    for n in nodes:
+        meta = n.get('metadata') or {}
+        name = meta.get('name')
+        if node_names is not None and name not in node_names:
+            continue
+        ann = meta.get('annotations') or {}
+        cur, des, state = ann.get(MCD + 'currentConfig', ''), ann.get(MCD + 'desiredConfig', ''), ann.get(MCD + 'state', '')
+        out_nodes[name] = {'current': cur, 'desired': des, 'state': state,
+                           'done': state == 'Done' and cur == des and cur in targets}
+    if node_names is not None:
+        for name in node_names:
+            out_nodes.setdefault(name, {'current': '', 'desired': '', 'state': 'missing', 'done': False})
+    pending = sorted(k for k, v in out_nodes.items() if not v['done']) + sorted('pool/' + k for k, v in out_pools.items() if not v['done'])
+    parts = ['%s %d/%d' % (k, v['updated'], v['machines']) for k, v in out_pools.items()]
+    busy = ['%s %s' % (k, v['state'] or '?') for k, v in sorted(out_nodes.items()) if not v['done']]
+    summary = 'pools updated: %s; nodes done %d/%d%s' % (
+        ', '.join(parts), sum(1 for v in out_nodes.values() if v['done']), len(out_nodes),
+        (' (waiting: %s)' % ', '.join(busy)) if busy else '')
+    return {'done': not pending, 'pools': out_pools, 'nodes': out_nodes, 'pending': pending, 'summary': summary}

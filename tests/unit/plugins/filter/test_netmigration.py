@@ -96,3 +96,54 @@ def test_pods_in_error():
 def test_pods_bad_input(pods, match):
     with pytest.raises(AnsibleFilterError, match=match):
         pe.pods_in_error(pods)
+
+
+from ansible_collections.cni.ovs.plugins.filter import mco_progress as mp  # noqa: E402  pylint: disable=wrong-import-position
+
+MCD = 'machineconfiguration.openshift.io/'
+
+
+def _mcp(name, config, status_config, machines, updated, degraded=0, paused=False):
+    return {'metadata': {'name': name}, 'spec': {'configuration': {'name': config}, 'paused': paused},
+            'status': {'configuration': {'name': status_config}, 'machineCount': machines,
+                       'updatedMachineCount': updated, 'degradedMachineCount': degraded}}
+
+
+def _node(name, current, desired, state):
+    return {'metadata': {'name': name, 'annotations': {MCD + 'currentConfig': current, MCD + 'desiredConfig': desired,
+                                                       MCD + 'state': state}}}
+
+
+def test_mco_progress_waits_for_new_config_and_pools():
+    new_m, new_w = 'rendered-master-c36cec5c93', 'rendered-worker-f6b8c7770e'
+    pools = [_mcp('master', new_m, new_m, 1, 1), _mcp('worker', new_w, 'rendered-worker-0sdn', 2, 1)]
+    nodes = [_node('lab-node-1', new_m, new_m, 'Done'),
+             _node('lab-node-2', new_w, new_w, 'Done'),
+             # still on the old config, Done: not done (the seed's check alone would pass it)
+             _node('lab-node-3', 'rendered-worker-0sdn', 'rendered-worker-0sdn', 'Done')]
+    got = mp.mco_progress(pools, nodes, ['master', 'worker'])
+    assert not got['done']
+    assert got['pending'] == ['lab-node-3', 'pool/worker']
+    assert got['summary'] == 'pools updated: master 1/1, worker 1/2; nodes done 2/3 (waiting: lab-node-3 Done)'
+    nodes[2] = _node('lab-node-3', 'rendered-worker-0sdn', new_w, 'Working')
+    assert mp.mco_progress(pools, nodes, ['master', 'worker'])['nodes']['lab-node-3'] == {
+        'current': 'rendered-worker-0sdn', 'desired': new_w, 'state': 'Working', 'done': False}
+    nodes[2] = _node('lab-node-3', new_w, new_w, 'Done')
+    pools[1] = _mcp('worker', new_w, new_w, 2, 2)
+    got = mp.mco_progress(pools, nodes, ['master', 'worker'], node_names=['lab-node-1', 'lab-node-2', 'lab-node-3'])
+    assert got['done'] and got['pending'] == []
+    # a degraded pool, a node named but absent
+    pools[1] = _mcp('worker', new_w, new_w, 2, 2, degraded=1)
+    got = mp.mco_progress(pools, nodes, ['worker'], node_names=['lab-node-2', 'lab-node-9'])
+    assert got['pending'] == ['lab-node-9', 'pool/worker']
+    assert got['nodes']['lab-node-9']['state'] == 'missing'
+
+
+@pytest.mark.parametrize('pools, names, match', [
+    ([_mcp('master', 'a', 'a', 1, 1)], ['master', 'infra'], r'MachineConfigPool\(s\) infra not found \(have: master\)'),
+    ([], [], 'pool_names: expected a non-empty list'),
+    ({'items': []}, ['master'], 'pools and nodes: expected lists'),
+])
+def test_mco_progress_bad_input(pools, names, match):
+    with pytest.raises(AnsibleFilterError, match=match):
+        mp.mco_progress(pools, [], names)
