@@ -62,7 +62,7 @@ _value:
       type: list
       elements: str
     summary:
-      description: One line for a person, for example C(pools updated: master 1/1, worker 1/2; nodes done 2/3 (waiting: lab-node-3 Working)).
+      description: "One line for a person, for example C(pools updated: master 1/1, worker 1/2; nodes done 2/3 (waiting: lab-node-3 Working))."
       type: str
     pools:
       description: Per pool C(config), C(machines), C(updated), C(degraded), C(paused), C(done).

@@ -42,6 +42,10 @@ def _roles_in(node, found):
                     found.add(r if isinstance(r, str) else r.get('role') or r.get('name'))
             elif k in ('ansible.builtin.include_role', 'ansible.builtin.import_role', 'include_role', 'import_role') and isinstance(v, dict):
                 found.add(v.get('name'))
+            elif k in ('ansible.builtin.import_playbook', 'import_playbook') and isinstance(v, str):
+                # the roles of an imported playbook of this collection count as the importer's
+                with open(os.path.join(ROOT, 'playbooks', os.path.basename(v))) as f:
+                    _roles_in(yaml.safe_load(f), found)
             else:
                 _roles_in(v, found)
     elif isinstance(node, list):
@@ -117,6 +121,9 @@ def test_survey_variables_exist(path):
     with open(pb) as f:
         text = f.read()
     opts, with_specs = role_spec_options(yaml.safe_load(text))
+    for imported in re.findall(r'import_playbook:\s*(\S+)', text):
+        with open(os.path.join(ROOT, 'playbooks', os.path.basename(imported))) as f:
+            text += f.read()
     cb = callback_vars()
     assert {'cni_ovs_report_dir', 'cni_ovs_report_name'} <= cb
     unknown = []
