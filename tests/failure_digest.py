@@ -38,7 +38,8 @@ def records(lines):
 
 
 def digest(lines):
-    out, task = [], {}
+    """Failed tasks, the last one first (expected failures of earlier nested runs come after)."""
+    blocks, task = [], {}
     recs = list(records(lines))
     for i, (pid, body) in enumerate(recs):
         head = body[0].strip()
@@ -52,13 +53,14 @@ def digest(lines):
         nxt = next((b for p, b in recs[i + 1:] if p == pid), [""])
         if "...ignoring" in nxt[0]:
             continue
-        out.append(f"- [pid {pid}] TASK [{task.get(pid, '?')}] {head[:WIDTH]}")
+        out = [f"- [pid {pid}] TASK [{task.get(pid, '?')}] {head[:WIDTH]}"]
         text = [ln for ln in body[1:] if ln.strip() and not NOISE.match(ln)]
         for ln in text[:PER_FAILURE]:
             out.append("    " + (ln if len(ln) <= WIDTH else ln[:WIDTH] + " ..."))
         if len(text) > PER_FAILURE:
             out.append(f"    ... ({len(text) - PER_FAILURE} more lines)")
-    return out
+        blocks.append(out)
+    return [line for block in reversed(blocks) for line in block]
 
 
 def main(argv):
