@@ -6,7 +6,7 @@ export NODES CNI
 # Podman settings the lab needs here (runc; ulimits root may set), see docs/lab-nodes.md.
 export CONTAINERS_CONF ?= $(CURDIR)/lab/nodes/containers.conf
 
-.PHONY: help setup test lint sanity units integration lab-tests molecule demo \
+.PHONY: help setup test test-quick lint sanity units properties hostile faults integration lab-tests molecule dist demo \
         lab-build lab-up lab-down lab-status bench docs lock clean
 
 help:
@@ -18,7 +18,8 @@ help:
 	@echo "make lab-status   show lab components, nodes and pods"
 	@echo "make lab-down     stop the lab and remove its state"
 	@echo "make bench        run the benchmarks under bench/"
-	@echo "make lint|sanity|units|integration|lab-tests|molecule   one test layer"
+	@echo "make test-quick   lint, sanity, units, properties, hostile, integration (inner loop)"
+	@echo "make lint|sanity|units|properties|hostile|faults|integration|lab-tests|molecule|dist   one test layer"
 
 setup:
 	@bash scripts/setup.sh
@@ -26,7 +27,10 @@ setup:
 test:
 	@bash tests/run.sh all
 
-lint sanity units integration lab-tests molecule:
+test-quick:
+	@bash tests/run.sh quick
+
+lint sanity units properties hostile faults integration lab-tests molecule dist:
 	@bash tests/run.sh $@
 
 demo: setup

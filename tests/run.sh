@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the test layers of cni.ovs and ends with one summary line.
 #   tests/run.sh all            every layer that exists
-#   tests/run.sh <layer> ...    lint sanity units integration lab-tests molecule
+#   tests/run.sh quick          lint sanity units properties hostile integration (inner loop)
+#   tests/run.sh <layer> ...    lint sanity units properties hostile faults integration
+#                               lab-tests molecule dist
 # Exit status is non-zero when any layer fails.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -13,8 +15,10 @@ export LANG=C.UTF-8
 export CNI_OVS_REPORT_DIR=${CNI_OVS_REPORT_DIR:-$ROOT/tests/output/reports}
 [ -x .venv/bin/ansible ] || { echo "run 'make setup' first (.venv missing)"; exit 2; }
 
-ALL_LAYERS=(lint sanity units integration lab-tests molecule)
+ALL_LAYERS=(lint sanity units properties hostile faults integration lab-tests molecule dist)
+QUICK_LAYERS=(lint sanity units properties hostile integration)
 layers=("$@"); [ "${layers[0]:-all}" = all ] && layers=("${ALL_LAYERS[@]}")
+[ "${layers[0]}" = quick ] && layers=("${QUICK_LAYERS[@]}")
 declare -A RESULT TIME
 
 stage_collection() {
@@ -50,6 +54,33 @@ SANITY_ARGS=()
 layer_units() {
   PYTHONPATH=$ROOT/.collections python -m pytest -q -p no:cacheprovider \
     -n "${PYTEST_WORKERS:-2}" tests/unit tests/collection
+}
+
+# Property-based tests (Hypothesis) of the parsers and filters: no daemons.
+layer_properties() {
+  PYTHONPATH=$ROOT/.collections python -m pytest -q -p no:cacheprovider \
+    -n "${PYTEST_WORKERS:-2}" tests/property
+}
+
+# Hostile inputs against every module and filter: a clear error naming the parameter
+# and the value, no traceback, nothing changed (real files and daemons where it matters).
+layer_hostile() {
+  PYTHONPATH=$ROOT/.collections python -m pytest -q -p no:cacheprovider \
+    -n "${PYTEST_WORKERS:-2}" tests/hostile
+}
+
+# Fault injection: a crash at every phase boundary of every state-changing module, on
+# real daemons and files, then a re-run; raft membership changes under fire.  Serial:
+# the timing-sensitive raft tests must not share the two cores with each other.
+layer_faults() {
+  PYTHONPATH=$ROOT/.collections python -m pytest -q -p no:cacheprovider -rA \
+    tests/faults
+}
+
+# The built tarball through the ecosystem's own publishing tools (see tests/dist/run.sh).
+layer_dist() {
+  [ -f tests/dist/run.sh ] || { echo "no dist layer yet"; return 0; }
+  bash tests/dist/run.sh
 }
 
 layer_integration() {
