@@ -30,12 +30,13 @@ NSX_LOCATIONS = ('weak-updates/openvswitch', 'updates/dkms')
 NSX_DIR = 'nsx'
 USR_BACKUP_DIR = 'nsx/usr-ovs-kmod-backup'
 INFO_FILE = 'nsx/usr-ovs-kmod-backup/INFO'
-# Written by this module inside nsx/ before the first change, removed with nsx/.
+# Where version 1 of the module wrote its journal (inside nsx/, removed with it). The journal now lives
+# outside nsx/ (see _kmod_exec.JOURNAL); this path is still read so a run of version 1 can be resumed.
 JOURNAL_FILE = 'nsx/.cni-ovs-kmod-swap.journal'
 JOURNAL_HEADER = '# cni.ovs.ovs_kmod_swap journal v1: upstream modules moved to these paths'
 
 _MODULE_NAME_RE = re.compile(r'^[A-Za-z0-9_.+-]+\.ko(\.(xz|gz|zst))?$')
-_RELEASE_RE = re.compile(r'^[A-Za-z0-9_.+~-]+$')
+_RELEASE_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+~-]*$')
 _MODINFO_KEY_RE = re.compile(r'^[a-z_][a-z0-9_.]*$')
 
 
