@@ -19,22 +19,33 @@ class IPListError(ValueError):
     """An entry is not an IP address, or the input is not a list of them."""
 
 
+def _short(value, limit=80):
+    """repr() of value for an error message, cut to limit characters (a 10 MB input stays readable)."""
+    text = repr(value)
+    return text if len(text) <= limit else '%s... (%d characters)' % (text[:limit], len(text))
+
+
 def parse_ip(value, what='address'):
-    """Return ``ipaddress`` object for ``value`` (IPv4 or IPv6, brackets allowed around IPv6)."""
+    """Return ``ipaddress`` object for ``value`` (IPv4 or IPv6, brackets allowed around IPv6).
+
+    Scoped addresses (``fe80::1%eth0``) are refused: a zone means nothing to another host."""
     if not isinstance(value, str):
-        raise IPListError('%s %r is a %s, expected a string with an IP address' % (what, value, type(value).__name__))
+        raise IPListError('%s %s is a %s, expected a string with an IP address' % (what, _short(value), type(value).__name__))
     text = value.strip()
     if text.startswith('[') and text.endswith(']'):
         text = text[1:-1]
     if not text:
         raise IPListError('%s is empty, expected an IP address' % what)
+    if '%' in text:
+        raise IPListError('%s %s is a scoped address (%%zone), expected an IPv4 or IPv6 address without a zone'
+                          % (what, _short(value)))
     try:
         return ipaddress.ip_address(text)
     except ValueError:
-        raise IPListError('%s %r is not an IPv4 or IPv6 address' % (what, value))
+        raise IPListError('%s %s is not an IPv4 or IPv6 address' % (what, _short(value)))
 
 
-def split_ip_list(value):
+def split_ip_list(value, what='input'):
     """Split a comma-separated list (or accept a list) into stripped, validated entries.
 
     Returns a list of ``(text, ip)`` pairs in the original order.  Empty input
@@ -46,15 +57,16 @@ def split_ip_list(value):
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise IPListError('expected a comma-separated string or a list of IP addresses, got %s' % type(value).__name__)
+        raise IPListError('%s: expected a comma-separated string or a list of IP addresses, got %s %s'
+                          % (what, type(value).__name__, _short(value)))
     out = []
     for pos, item in enumerate(items, 1):
         if not isinstance(item, str):
-            raise IPListError('item %d (%r) is a %s, expected an IP address string' % (pos, item, type(item).__name__))
+            raise IPListError('%s: item %d (%s) is a %s, expected an IP address string' % (what, pos, _short(item), type(item).__name__))
         text = item.strip()
         if not text:
-            raise IPListError('item %d of %r is empty (stray comma?)' % (pos, value))
-        out.append((text, parse_ip(text, 'item %d' % pos)))
+            raise IPListError('%s: item %d of %s is empty (stray comma?)' % (what, pos, _short(value)))
+        out.append((text, parse_ip(text, '%s: item %d' % (what, pos))))
     return out
 
 
@@ -65,7 +77,8 @@ def _as_list(value, what):
         return value.split(',') if value.strip() else []
     if isinstance(value, (list, tuple)):
         return list(value)
-    raise IPListError('%s must be an IP address, a comma-separated string or a list, got %s' % (what, type(value).__name__))
+    raise IPListError('%s must be an IP address, a comma-separated string or a list, got %s %s'
+                      % (what, type(value).__name__, _short(value)))
 
 
 def edit_ip_list(value, add=None, remove=None):
@@ -78,12 +91,12 @@ def edit_ip_list(value, add=None, remove=None):
     Returns the list as a comma-separated string without spaces.
     """
     current = split_ip_list(value)
-    to_remove = [parse_ip(v, 'address to remove') for v in _as_list(remove, 'remove')]
-    to_add = [(v.strip().strip('[]') if isinstance(v, str) else v, parse_ip(v, 'address to add')) for v in _as_list(add, 'add')]
+    to_remove = set(parse_ip(v, 'remove: address') for v in _as_list(remove, 'remove'))
+    to_add = [(v.strip().strip('[]') if isinstance(v, str) else v, parse_ip(v, 'add: address')) for v in _as_list(add, 'add')]
     kept = [(t, ip) for t, ip in current if ip not in to_remove]
-    present = [ip for _t, ip in kept]
+    present = set(ip for _t, ip in kept)
     for text, ip in to_add:
         if ip not in present:
             kept.append((text, ip))
-            present.append(ip)
+            present.add(ip)
     return ','.join(t for t, _ip in kept)

@@ -27,13 +27,27 @@ import re
 __all__ = ['NetcfgError', 'config_from_ip_json', 'normalize_config', 'render_ifupdown', 'parse_ifupdown',
            'render_ifcfg', 'parse_ifcfg', 'render_routes', 'parse_routes', 'build']
 
-IFNAME_RE = re.compile(r'^[A-Za-z0-9_.:@-]{1,15}$')
-MAC_RE = re.compile(r'^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$')
+# Kernel interface names (dev_valid_name): 1-15 bytes, not "." or "..", no "/", ":" or whitespace.
+# Stricter here: ASCII letters, digits and _ . @ -, and no leading "-" (it would read as an option of ip).
+IFNAME_RE = re.compile(r'(?!-)[A-Za-z0-9_.@-]{1,15}')
+MAC_RE = re.compile(r'[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}')
 MARK = '# cni.ovs.nsx_node_prep'
+MTU_MIN, MTU_MAX = 68, 65535
 
 
 class NetcfgError(ValueError):
     """Input that cannot be persisted: names the value and what is allowed."""
+
+
+def _short(value, limit=80):
+    """repr() of value for an error message, cut to limit characters (a 10 MB input stays readable)."""
+    text = repr(value)
+    return text if len(text) <= limit else '%s... (%d characters)' % (text[:limit], len(text))
+
+
+def _cut(text, limit=200):
+    """Plain text cut to limit characters for an error message."""
+    return text if len(text) <= limit else '%s... (%d characters)' % (text[:limit], len(text))
 
 
 def _load(value, what):
@@ -41,15 +55,28 @@ def _load(value, what):
         try:
             value = json.loads(value or '[]')
         except ValueError as exc:
-            raise NetcfgError('%s is not JSON (expected the output of `ip -j ...`): %s' % (what, exc))
+            raise NetcfgError('%s is not JSON (expected the output of `ip -j ...`): %s' % (what, _short(str(exc), 120)))
     if not isinstance(value, list):
-        raise NetcfgError('%s must be a list (the output of `ip -j ...`), got %s' % (what, type(value).__name__))
+        raise NetcfgError('%s must be a list (the output of `ip -j ...`), got %s %s' % (what, type(value).__name__, _short(value)))
+    for n, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise NetcfgError('%s item %d must be an object, got %s %s' % (what, n, type(item).__name__, _short(item)))
+    return value
+
+
+def _field(obj, key, types, what):
+    """obj[key] (None when absent) when it is None or one of types (a bool is not an int); else an error naming it."""
+    value = obj.get(key)
+    if value is not None and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+        raise NetcfgError('%s %s must be a %s, got %s %s'
+                          % (what, key, ' or '.join(t.__name__ for t in types), type(value).__name__, _short(value)))
     return value
 
 
 def check_ifname(name):
-    if not isinstance(name, str) or not IFNAME_RE.match(name):
-        raise NetcfgError('interface name %r is not valid (1-15 characters of letters, digits, _ . : @ -)' % (name,))
+    if not isinstance(name, str) or not IFNAME_RE.fullmatch(name) or name in ('.', '..'):
+        raise NetcfgError('interface name %s is not valid (1-15 characters of letters, digits, _ . @ -, not starting with -)'
+                          % (_short(name),))
     return name
 
 
@@ -61,105 +88,228 @@ def config_from_ip_json(interface, addr_json, route_json):
     lists what was seen and is not persisted (IPv6 addresses, link-local addresses).
     """
     check_ifname(interface)
-    links = [x for x in _load(addr_json, 'ip -j addr output') if isinstance(x, dict)]
+    links = _load(addr_json, 'ip -j addr output')
     link = next((x for x in links if x.get('ifname') == interface), None)
     if link is None:
         raise NetcfgError('interface %r not found in `ip -j addr` output (interfaces seen: %s)'
-                          % (interface, ', '.join(sorted(str(x.get('ifname')) for x in links)) or 'none'))
+                          % (interface, _cut(', '.join(sorted(str(x.get('ifname')) for x in links)) or 'none')))
     addresses, skipped = [], []
-    for a in link.get('addr_info') or []:
-        cidr = '%s/%s' % (a.get('local'), a.get('prefixlen'))
-        if a.get('family') != 'inet':
-            skipped.append('%s (%s; only IPv4 is persisted)' % (cidr, a.get('family')))
-        elif a.get('scope') not in (None, 'global'):
-            skipped.append('%s (scope %s)' % (cidr, a.get('scope')))
+    what = 'ip -j addr output: %s' % interface
+    infos = _field(link, 'addr_info', (list,), what) or []
+    for n, a in enumerate(infos):
+        if not isinstance(a, dict):
+            raise NetcfgError('%s addr_info item %d must be an object, got %s %s' % (what, n, type(a).__name__, _short(a)))
+        local = _field(a, 'local', (str,), '%s addr_info[%d]' % (what, n))
+        prefixlen = _field(a, 'prefixlen', (int,), '%s addr_info[%d]' % (what, n))
+        family = _field(a, 'family', (str,), '%s addr_info[%d]' % (what, n))
+        scope = _field(a, 'scope', (str,), '%s addr_info[%d]' % (what, n))
+        cidr = '%s/%s' % (local, prefixlen)
+        if family != 'inet':
+            skipped.append('%s (%s; only IPv4 is persisted)' % (cidr, family))
+        elif scope not in (None, 'global'):
+            skipped.append('%s (scope %s)' % (cidr, scope))
         else:
             addresses.append(cidr)
     gateway, routes = None, []
-    for r in _load(route_json, 'ip -j route output'):
-        if not isinstance(r, dict) or r.get('dev', interface) != interface:
+    for n, r in enumerate(_load(route_json, 'ip -j route output')):
+        if r.get('dev', interface) != interface:
             continue
-        if r.get('protocol') == 'kernel' and not r.get('gateway'):
+        rwhat = 'ip -j route output item %d' % n
+        dst = _field(r, 'dst', (str,), rwhat)
+        via = _field(r, 'gateway', (str,), rwhat)
+        if r.get('protocol') == 'kernel' and not via:
             continue  # connected route, made by the kernel from the address
-        dst = r.get('dst')
         if dst == 'default':
             if gateway is None:
-                gateway = r.get('gateway')
+                gateway = via
             continue
         if r.get('type') not in (None, 'unicast'):
             skipped.append('route %s (type %s)' % (dst, r.get('type')))
             continue
-        routes.append({'dst': dst if '/' in str(dst) else '%s/32' % dst, 'via': r.get('gateway')})
+        if dst is None:
+            raise NetcfgError('%s has no dst: %s' % (rwhat, _short(r)))
+        routes.append({'dst': dst if '/' in dst else '%s/32' % dst, 'via': via})
     cfg = {'interface': interface, 'addresses': addresses, 'gateway': gateway, 'routes': routes,
-           'mtu': link.get('mtu'), 'hwaddr': link.get('address')}
+           'mtu': _field(link, 'mtu', (int,), what), 'hwaddr': _field(link, 'address', (str,), what)}
     return normalize_config(cfg), skipped
 
 
+def _ipv4_text(value, what):
+    """The stripped text of an IPv4 address/CIDR given as a string; anything else is an error naming it."""
+    if not isinstance(value, str):
+        raise NetcfgError('%s %s is a %s, expected a string' % (what, _short(value), type(value).__name__))
+    text = value.strip()
+    if '%' in text:
+        raise NetcfgError('%s %s is a scoped address; only IPv4 is persisted' % (what, _short(value)))
+    return text
+
+
+def _special(ip):
+    """Why ip cannot be a host's address (None when it can)."""
+    if ip.is_unspecified:
+        return 'the unspecified address'
+    if ip.is_loopback:
+        return 'a loopback address'
+    if ip.is_multicast:
+        return 'a multicast address'
+    if ip == ipaddress.IPv4Address('255.255.255.255'):
+        return 'the limited broadcast address'
+    return None
+
+
+def _edge(ip, net):
+    """'network'/'broadcast' when ip is that address of net (only for /30 and larger: /31 and /32 have no such addresses)."""
+    if net.prefixlen <= 30:
+        if ip == net.network_address:
+            return 'network'
+        if ip == net.broadcast_address:
+            return 'broadcast'
+    return None
+
+
+def _on_link(gw, ifaces, interface, what):
+    """Check that gateway gw can be reached directly through interface: inside one of its networks, a host of it,
+    not the interface's own address."""
+    nets = [i.network for i in ifaces if gw in i.network]
+    if not nets:
+        raise NetcfgError('%s %s is in none of the networks of %s (%s): it would not be reachable (off-link)'
+                          % (what, gw, interface, ', '.join(str(i.network) for i in ifaces)))
+    for net in nets:
+        edge = _edge(gw, net)
+        if edge:
+            raise NetcfgError('%s %s is the %s address of %s, not a host on it' % (what, gw, edge, net))
+    if any(gw == i.ip for i in ifaces):
+        raise NetcfgError('%s %s is an address of %s itself, not a gateway' % (what, gw, interface))
+    if _special(gw):
+        raise NetcfgError('%s %s is %s' % (what, gw, _special(gw)))
+
+
+def _normalize_routes(routes, interface, ifaces=None):
+    """Routes as ``[{dst, via}]`` (dst normalised to its network); with ifaces, every via must be on-link."""
+    if routes is None or routes == '':
+        routes = []
+    if not isinstance(routes, (list, tuple)):
+        raise NetcfgError('routes must be a list of {dst, via}, got %s %s' % (type(routes).__name__, _short(routes)))
+    out, seen = [], set()
+    for r in routes:
+        if not isinstance(r, dict) or 'dst' not in r:
+            raise NetcfgError('route %s must be a dict with dst (CIDR) and optional via (gateway)' % (_short(r),))
+        unknown = sorted(str(k) for k in set(r) - {'dst', 'via'})
+        if unknown:
+            raise NetcfgError('route %s: unknown key(s) %s (allowed: dst, via)' % (_short(r), _cut(', '.join(unknown))))
+        try:
+            net = ipaddress.IPv4Network(_ipv4_text(r['dst'], 'route destination'), strict=False)
+        except ValueError as exc:
+            if isinstance(exc, NetcfgError):
+                raise
+            raise NetcfgError('route destination %s is not a valid IPv4 CIDR (for example 10.0.0.0/8)' % (_short(r['dst']),))
+        if net in seen:
+            raise NetcfgError('route destination %s is listed twice (from %s)' % (net, _short(r['dst'])))
+        seen.add(net)
+        via = r.get('via')
+        if via in (None, ''):
+            via = None
+        else:
+            try:
+                via = ipaddress.IPv4Address(_ipv4_text(via, 'route %s: gateway' % net))
+            except ValueError as exc:
+                if isinstance(exc, NetcfgError):
+                    raise
+                raise NetcfgError('route %s: gateway %s is not an IPv4 address' % (net, _short(via)))
+            if ifaces is not None:
+                _on_link(via, ifaces, interface, 'route %s: gateway' % net)
+            via = str(via)
+        out.append({'dst': str(net), 'via': via})
+    return out
+
+
+def _mtu(value):
+    if value is None or value == '':
+        return None
+    mtu = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        mtu = value
+    elif isinstance(value, str) and re.fullmatch(r'\s*[0-9]{1,6}\s*', value):
+        mtu = int(value)
+    if mtu is None or not MTU_MIN <= mtu <= MTU_MAX:
+        raise NetcfgError('mtu %s is not an integer between %d and %d' % (_short(value), MTU_MIN, MTU_MAX))
+    return mtu
+
+
+def _hwaddr(value):
+    if value is None or value == '':
+        return None
+    if not isinstance(value, str) or not MAC_RE.fullmatch(value.strip()):
+        raise NetcfgError('hwaddr %s is not a MAC address (aa:bb:cc:dd:ee:ff)' % (_short(value),))
+    mac = value.strip().lower()
+    if int(mac[:2], 16) & 1 or mac == '00:00:00:00:00:00':
+        raise NetcfgError('hwaddr %s is a multicast or all-zero MAC address, not an interface address' % (_short(value),))
+    return mac
+
+
 def normalize_config(cfg):
-    """Validate and normalise a configuration dict (``interface``, ``addresses``, ``gateway``, ``routes``, ``mtu``, ``hwaddr``)."""
+    """Validate and normalise a configuration dict (``interface``, ``addresses``, ``gateway``, ``routes``, ``mtu``, ``hwaddr``).
+
+    Refused (a NetcfgError naming the value): an invalid interface name; an address that is not an IPv4 CIDR, is
+    the network or broadcast address of its prefix (/30 and larger), is unspecified, loopback, multicast or listed
+    twice; a gateway or route gateway that is not on one of the interface's networks (off-link), is the network or
+    broadcast address or the interface's own address; a route destination listed twice; an MTU that is not an
+    integer between 68 and 65535 (a float such as 1500.9 or a boolean is refused, the string "1500" is 1500); a MAC
+    that is not unicast.
+    """
     if not isinstance(cfg, dict):
-        raise NetcfgError('the uplink configuration must be a dict, got %s' % type(cfg).__name__)
-    unknown = sorted(set(cfg) - {'interface', 'addresses', 'gateway', 'routes', 'mtu', 'hwaddr'})
+        raise NetcfgError('the uplink configuration must be a dict, got %s %s' % (type(cfg).__name__, _short(cfg)))
+    unknown = sorted(str(k) for k in set(cfg) - {'interface', 'addresses', 'gateway', 'routes', 'mtu', 'hwaddr'})
     if unknown:
         raise NetcfgError('unknown key(s) %s in the uplink configuration (allowed: interface, addresses, gateway, '
-                          'routes, mtu, hwaddr)' % ', '.join(unknown))
+                          'routes, mtu, hwaddr)' % _cut(', '.join(unknown)))
     interface = check_ifname(cfg.get('interface'))
-    addrs = cfg.get('addresses') or []
+    addrs = cfg.get('addresses')
+    if addrs is None or addrs == '':
+        addrs = []
     if isinstance(addrs, str):
         addrs = [addrs]
+    if not isinstance(addrs, (list, tuple)):
+        raise NetcfgError('addresses must be a list of IPv4 CIDRs, got %s %s' % (type(addrs).__name__, _short(addrs)))
     if not addrs:
         raise NetcfgError('interface %s has no IPv4 address to persist (addresses is empty)' % interface)
     ifaces = []
     for a in addrs:
+        text = _ipv4_text(a, 'address')
         try:
-            ifc = ipaddress.ip_interface(str(a).strip())
+            ifc = ipaddress.ip_interface(text)
         except ValueError:
-            raise NetcfgError('address %r is not a valid IPv4 CIDR (for example 172.16.1.4/24)' % (a,))
-        if ifc.version != 4 or '/' not in str(a):
-            raise NetcfgError('address %r is not a valid IPv4 CIDR (for example 172.16.1.4/24)' % (a,))
+            raise NetcfgError('address %s is not a valid IPv4 CIDR (for example 172.16.1.4/24)' % (_short(a),))
+        if ifc.version != 4 or '/' not in text:
+            raise NetcfgError('address %s is not a valid IPv4 CIDR (for example 172.16.1.4/24)' % (_short(a),))
+        edge = _edge(ifc.ip, ifc.network)
+        if edge:
+            raise NetcfgError('address %s is the %s address of %s, not a host address' % (_short(a), edge, ifc.network))
+        if _special(ifc.ip):
+            raise NetcfgError('address %s is %s, not a host address' % (_short(a), _special(ifc.ip)))
+        if any(ifc.ip == i.ip for i in ifaces):
+            raise NetcfgError('address %s is listed twice' % (_short(a),))
         ifaces.append(ifc)
-    gateway = cfg.get('gateway') or None
-    if gateway is not None:
-        try:
-            gw = ipaddress.IPv4Address(str(gateway).strip())
-        except ValueError:
-            raise NetcfgError('gateway %r is not an IPv4 address' % (gateway,))
-        if not any(gw in i.network for i in ifaces):
-            raise NetcfgError('gateway %s is in none of the networks of %s (%s)'
-                              % (gw, interface, ', '.join(str(i.network) for i in ifaces)))
-        gateway = str(gw)
-    routes = []
-    for r in cfg.get('routes') or []:
-        if not isinstance(r, dict) or 'dst' not in r:
-            raise NetcfgError('route %r must be a dict with dst (CIDR) and optional via (gateway)' % (r,))
-        try:
-            net = ipaddress.IPv4Network(str(r['dst']).strip(), strict=False)
-        except ValueError:
-            raise NetcfgError('route destination %r is not a valid IPv4 CIDR (for example 10.0.0.0/8)' % (r['dst'],))
-        via = r.get('via') or None
-        if via is not None:
-            try:
-                via = str(ipaddress.IPv4Address(str(via).strip()))
-            except ValueError:
-                raise NetcfgError('route %s: gateway %r is not an IPv4 address' % (net, via))
-        routes.append({'dst': str(net), 'via': via})
-    mtu = cfg.get('mtu')
-    if mtu in ('', None):
-        mtu = None
+    gateway = cfg.get('gateway')
+    if gateway in (None, ''):
+        gateway = None
     else:
         try:
-            mtu = int(mtu)
-        except (TypeError, ValueError):
-            mtu = -1
-        if not 68 <= mtu <= 65535:
-            raise NetcfgError('mtu %r is not an integer between 68 and 65535' % (cfg.get('mtu'),))
-    hwaddr = cfg.get('hwaddr') or None
-    if hwaddr is not None:
-        if not MAC_RE.match(str(hwaddr)):
-            raise NetcfgError('hwaddr %r is not a MAC address (aa:bb:cc:dd:ee:ff)' % (hwaddr,))
-        hwaddr = str(hwaddr).lower()
+            gw = ipaddress.IPv4Address(_ipv4_text(gateway, 'gateway'))
+        except ValueError as exc:
+            if isinstance(exc, NetcfgError):
+                raise
+            raise NetcfgError('gateway %s is not an IPv4 address' % (_short(gateway),))
+        _on_link(gw, ifaces, interface, 'gateway')
+        gateway = str(gw)
+    routes = _normalize_routes(cfg.get('routes'), interface, ifaces)
     return {'interface': interface, 'addresses': [str(i) for i in ifaces], 'gateway': gateway,
-            'routes': routes, 'mtu': mtu, 'hwaddr': hwaddr}
+            'routes': routes, 'mtu': _mtu(cfg.get('mtu')), 'hwaddr': _hwaddr(cfg.get('hwaddr'))}
+
+
+def _check_text(text):
+    if not isinstance(text, str):
+        raise NetcfgError('the file text must be a string, got %s %s' % (type(text).__name__, _short(text)))
 
 
 def _route_cmd(r, interface):
@@ -189,6 +339,7 @@ def render_ifupdown(cfg):
 
 def parse_ifupdown(text, interface):
     """Read back the ``iface <interface> inet static`` stanza of ifupdown ``text`` as a configuration dict."""
+    _check_text(text)
     check_ifname(interface)
     cfg = {'interface': interface, 'addresses': [], 'gateway': None, 'routes': [], 'mtu': None, 'hwaddr': None}
     inside, found = False, False
@@ -219,6 +370,8 @@ def parse_ifupdown(text, interface):
         elif key == 'hwaddress' and rest:
             cfg['hwaddr'] = rest[-1]
         elif key == 'up' and rest[:3] == ['ip', 'addr', 'replace']:
+            if len(rest) < 4:
+                raise NetcfgError('iface %s: line %s has no address' % (interface, _short(line)))
             cfg['addresses'].append(rest[3])
         elif key == 'up' and rest[:3] == ['ip', 'route', 'replace']:
             cfg['routes'].append(_parse_route_words(rest[3:], interface))
@@ -268,6 +421,7 @@ def render_ifcfg(cfg):
 
 def parse_ifcfg(text, interface):
     """Read back ``ifcfg-<if>`` text (and nothing else) as a configuration dict (routes empty)."""
+    _check_text(text)
     check_ifname(interface)
     values = {}
     for raw in text.splitlines():
@@ -275,7 +429,7 @@ def parse_ifcfg(text, interface):
         if not line or line.startswith('#'):
             continue
         if '=' not in line:
-            raise NetcfgError('ifcfg line %r is not KEY=value' % line)
+            raise NetcfgError('ifcfg line %s is not KEY=value' % _short(line))
         k, v = line.split('=', 1)
         values[k.strip()] = v.strip().strip('"\'')
     if values.get('DEVICE', interface) != interface:
@@ -290,7 +444,10 @@ def parse_ifcfg(text, interface):
             continue
         prefix = values.get('PREFIX' + suffix)
         if prefix is None and 'NETMASK' + suffix in values:
-            prefix = ipaddress.IPv4Network('0.0.0.0/%s' % values['NETMASK' + suffix]).prefixlen
+            try:
+                prefix = ipaddress.IPv4Network('0.0.0.0/%s' % values['NETMASK' + suffix]).prefixlen
+            except ValueError:
+                raise NetcfgError('ifcfg NETMASK%s=%s is not an IPv4 netmask' % (suffix, _short(values['NETMASK' + suffix])))
         addresses.append('%s/%s' % (values['IPADDR' + suffix], prefix if prefix is not None else 32))
     return normalize_config({'interface': interface, 'addresses': addresses, 'gateway': values.get('GATEWAY'),
                              'routes': [], 'mtu': values.get('MTU'), 'hwaddr': values.get('HWADDR')})
@@ -306,16 +463,18 @@ def render_routes(cfg):
 
 
 def parse_routes(text, interface):
-    """Read back ``route-<if>`` text as a list of ``{dst, via}``."""
+    """Read back ``route-<if>`` text as a list of ``{dst, via}`` (gateways are not checked against addresses here)."""
+    _check_text(text)
+    check_ifname(interface)
     routes = []
     for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith('#'):
             continue
         if '=' in line.split()[0]:
-            raise NetcfgError('route file line %r uses the ADDRESSn= format; only "ip route" lines are read' % line)
+            raise NetcfgError('route file line %s uses the ADDRESSn= format; only "ip route" lines are read' % _short(line))
         routes.append(_parse_route_words(line.split(), interface))
-    return normalize_config({'interface': interface, 'addresses': ['0.0.0.0/32'], 'routes': routes})['routes']
+    return _normalize_routes(routes, interface)
 
 
 def build(cfg):

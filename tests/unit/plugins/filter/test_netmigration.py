@@ -44,10 +44,10 @@ def test_overlaps(nets, expected):
 
 
 @pytest.mark.parametrize('nets, reserved, match', [
-    (['10.0.0.0/33'], OVN_RESERVED, "networks: '10.0.0.0/33' is not"),
-    ([{'hostPrefix': 23}], OVN_RESERVED, 'networks: expected a CIDR string or a dict with key cidr'),
+    (['10.0.0.0/33'], OVN_RESERVED, r"networks\[0\]: '10.0.0.0/33' is not"),
+    ([{'hostPrefix': 23}], OVN_RESERVED, r"networks\[0\].cidr: expected a CIDR string or a dict with key cidr, got dict \{'hostPrefix': 23\}"),
     ('10.0.0.0/8', OVN_RESERVED, 'networks: expected a list'),
-    (['10.0.0.0/8'], ['bogus'], "reserved: 'bogus' is not"),
+    (['10.0.0.0/8'], ['bogus'], r"reserved\[0\]: 'bogus' is not"),
 ])
 def test_overlaps_bad_input(nets, reserved, match):
     with pytest.raises(AnsibleFilterError, match=match):
@@ -91,7 +91,7 @@ def test_pods_in_error():
 
 @pytest.mark.parametrize('pods, match', [
     ({'items': []}, 'pods: expected a list of Pod objects'),
-    (['web-1'], 'pods: expected Pod objects'),
+    (['web-1'], r"pods\[0\]: expected Pod objects \(dicts\), got str 'web-1'"),
 ])
 def test_pods_bad_input(pods, match):
     with pytest.raises(AnsibleFilterError, match=match):
