@@ -17,7 +17,9 @@ description:
     (V(100.64.0.0/16), V(100.88.0.0/16), V(169.254.169.0/29), V(fd98::/64), V(fd97::/64), V(fd69::/125)).
   - Entries may be CIDR strings, plain addresses (a /32 or /128) or dictionaries with a C(cidr) key (the shape of
     C(Network.config) C(spec.clusterNetwork)). IPv4 and IPv6 networks never overlap. Host bits are ignored.
-  - An entry that is not a network is an error naming it.
+  - An entry that is not a network (not a string or C(cidr) dict, not a CIDR, a scoped address such as
+    V(fe80::1%eth0)) is an error naming its position (C(networks[N]), C(reserved[N])) and value; so is an O(_input) or
+    O(reserved) that is not a list (a single CIDR string must be given as a one-element list).
 options:
   _input:
     description: The networks to check.

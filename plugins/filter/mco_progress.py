@@ -16,6 +16,9 @@ description:
     of one of the given pools (so a node still on the old config does not count), and each pool to report every machine
     updated on that config (C(status.configuration.name), C(updatedMachineCount == machineCount)) and none degraded."
   - A pool name that is not among the objects is an error naming it.
+  - "Wrong types are errors naming the parameter or field and the value, for example a string where a list is meant
+    (O(node_names=node-1) would otherwise be read letter by letter), an object that is not a dict, a C(status) that is
+    not a dict, a count (C(machineCount), ...) that is not a non-negative integer, C(spec.paused) that is not a boolean."
 options:
   _input:
     description: MachineConfigPool objects (for example C(resources) of M(kubernetes.core.k8s_info)).
@@ -34,6 +37,7 @@ options:
     required: true
   node_names:
     description: Names of the nodes to wait for (default every node given). A named node that is absent is pending.
+      Must be a list (a string is refused).
     type: list
     elements: str
 """

@@ -16,7 +16,12 @@ description:
   - Removal is applied first, then additions go to the end unless already present. Addresses are compared as addresses,
     so C(fd00::1) and C(fd00:0::1) are the same entry. Removing an absent address is not an error.
   - Every entry of the input and of O(add)/O(remove) must be an IPv4 or IPv6 address; stray commas and spaces inside
-    entries are errors, spaces around entries are dropped.
+    entries are errors, spaces around entries are dropped. Scoped addresses (V(fe80::1%eth0)) are refused, a zone
+    means nothing to the other nodes.
+  - Entries of the input keep their spelling (only spaces around them are dropped) and duplicates already in the
+    input are kept; an added address already present
+    (compared as an address) is not added again.
+  - Errors name the parameter (C(input), C(add), C(remove)), the item and the value.
 options:
   _input:
     description: The list, as a comma-separated string (V(172.18.0.3,172.18.0.4)) or a list of strings.

@@ -18,6 +18,10 @@ description:
     C(ErrImagePull), C(InvalidImageName), C(ContainerCannotRun), C(StartError) or C(OOMKilled); or a container
     terminated with a non-zero exit code."
   - Pods that C(Succeeded) (completed jobs) and pods being deleted are not in error.
+  - An exit code given as a string of an integer (V("0"), from a templated object) counts as that integer; any other
+    non-integer exit code is an error.
+  - Fields of the wrong type (a C(status) that is a string, a list item that is not a dict, C(containerStatuses) that
+    is not a list) are errors naming the field (for example C(pods[3].status)) and the value.
 options:
   _input:
     description: Pod objects, for example the C(resources) of M(kubernetes.core.k8s_info) with C(kind=Pod).
@@ -25,7 +29,7 @@ options:
     elements: dict
     required: true
   node:
-    description: Only pods scheduled on this node (C(spec.nodeName)).
+    description: Only pods scheduled on this node (C(spec.nodeName)). Must be a string.
     type: str
 """
 

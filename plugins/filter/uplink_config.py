@@ -20,6 +20,13 @@ description:
   - Validates everything (an invalid CIDR, a gateway outside the interface's networks, an unknown interface are
     errors naming the value), renders every layout, parses each rendering back and compares it with the input;
     a rendering that would not read back the same fails here, before anything is written.
+  - "Refused, with an error naming the value: an interface name that is not 1-15 characters of letters, digits,
+    C(_ . @ -) or that starts with C(-); an address that is the network or broadcast address of its prefix (/30 and
+    larger), unspecified, loopback, multicast or listed twice; a gateway (default or of a route) that is not inside one
+    of the interface's networks (off-link), is the network or broadcast address, or an address of the interface
+    itself; a route destination listed twice or a route key other than C(dst) and C(via); an MTU that is not an
+    integer from 68 to 65535 (V(1500.9) and booleans are refused, the string V(\"1500\") is 1500); a multicast MAC;
+    JSON items of the wrong type (C(addr_info) that is not a list)."
   - Only IPv4 is persisted; IPv6 and link-local addresses seen on the interface are listed in C(skipped).
 options:
   _input:
@@ -31,7 +38,7 @@ options:
     type: raw
   route_json:
     description: Output of C(ip -j -4 route show dev IF) (string or parsed list). Kernel-made connected routes are
-      not persisted; the default route becomes the gateway.
+      not persisted; the default route becomes the gateway. Only with O(addr_json).
     type: raw
 """
 
@@ -86,6 +93,8 @@ def uplink_config(value, addr_json=None, route_json=None):
     """See DOCUMENTATION."""
     try:
         skipped = []
+        if addr_json is None and route_json is not None:
+            raise NetcfgError('route_json is given without addr_json (both are needed to read a live interface)')
         if addr_json is not None:
             value, skipped = config_from_ip_json(value, addr_json, route_json if route_json is not None else '[]')
         out = build(value)

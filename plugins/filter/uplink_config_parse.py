@@ -14,7 +14,8 @@ description:
   - The reverse of P(cni.ovs.uplink_config#filter); it parses the C(iface <if> inet static) stanza of an ifupdown file,
     an C(ifcfg-<if>) file, or a C(route-<if>) file (C(ip route) argument lines) into the normalised configuration,
     so a written file can be compared with what was meant.
-  - Errors (a non-static method, a second stanza for the interface, a line that is not C(KEY=value)) name the value.
+  - Errors (a non-static method, a second stanza for the interface, a line that is not C(KEY=value), an invalid
+    interface name, text that is not a string) name the value.
 options:
   _input:
     description: The file text.
@@ -46,16 +47,17 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cni.ovs.plugins.module_utils._netcfg import NetcfgError, parse_ifcfg, parse_ifupdown, parse_routes
+from ansible_collections.cni.ovs.plugins.module_utils._netcfg import _short
 
 PARSERS = {'ifupdown': parse_ifupdown, 'ifcfg': parse_ifcfg, 'routes': parse_routes}
 
 
 def uplink_config_parse(text, layout, interface):
     """See DOCUMENTATION."""
-    if layout not in PARSERS:
-        raise AnsibleFilterError('uplink_config_parse: layout %r is not one of %s' % (layout, ', '.join(sorted(PARSERS))))
+    if not isinstance(layout, str) or layout not in PARSERS:
+        raise AnsibleFilterError('uplink_config_parse: layout %s is not one of %s' % (_short(layout), ', '.join(sorted(PARSERS))))
     if not isinstance(text, str):
-        raise AnsibleFilterError('uplink_config_parse: input must be the file text, got %s' % type(text).__name__)
+        raise AnsibleFilterError('uplink_config_parse: input must be the file text, got %s %s' % (type(text).__name__, _short(text)))
     try:
         return PARSERS[layout](text, interface)
     except NetcfgError as exc:
