@@ -128,9 +128,11 @@ def parse_cluster_status(text):
     ``entries_not_applied``, ``connections``, ``disconnections`` and
     ``servers`` (list of ``id``, ``address``, ``self``, ``voted_for``,
     ``next_index``, ``match_index``, ``last_msg_ms``; the last three are only
-    known on the leader, ``last_msg_ms`` also on followers).
+    known on the leader, ``last_msg_ms`` also on followers) and
+    ``connections_listed`` (whether a ``Connections:`` line was printed).
 
-    Raises :class:`RaftStatusParseError` when the text is not such output.
+    Raises :class:`RaftStatusParseError` when the text is not such output,
+    including a ``Leader:`` that is not in a non-empty ``Servers:`` list.
     """
     if not isinstance(text, str):
         raise RaftStatusParseError('expected the text of cluster/status, got %s' % type(text).__name__)
@@ -152,7 +154,7 @@ def parse_cluster_status(text):
         'last_election_won_ms': None, 'election_timer': None,
         'log_first_index': None, 'log_next_index': None, 'log_last_index': None,
         'entries_not_committed': None, 'entries_not_applied': None,
-        'connections': [], 'disconnections': None, 'servers': [],
+        'connections': [], 'connections_listed': False, 'disconnections': None, 'servers': [],
     }
     in_servers = False
     seen_name = False
@@ -215,6 +217,7 @@ def parse_cluster_status(text):
             res['log_last_index'] = int(m.group(2)) - 1
         elif key == 'Connections':
             res['connections'] = _parse_connections(value, lineno)
+            res['connections_listed'] = True
         else:
             # Newer OVS releases add lines; keep them rather than fail.
             res.setdefault('other', {})[key] = value
@@ -225,4 +228,9 @@ def parse_cluster_status(text):
         res['leader_id'] = res['server_id']
     elif res['leader'] and SHORT_ID_RE.match(res['leader']):
         res['leader_id'] = res['leader']
+    elif res['leader'] not in (None, 'unknown'):
+        raise RaftStatusParseError('Leader %r is neither "self", "unknown" nor a 4-hex-digit server id' % res['leader'])
+    if res['leader_id'] and res['servers'] and res['leader_id'] not in [s['id'] for s in res['servers']]:
+        raise RaftStatusParseError('Leader %s is not in the Servers list (%s): the text is inconsistent or truncated'
+                                   % (res['leader_id'], ', '.join(s['id'] for s in res['servers'])))
     return res

@@ -17,6 +17,15 @@ Facts this relies on (OVS 3.1, measured on real clusters):
   members that recently sent it something), so liveness is judged on the leader;
 * the leader sends heartbeats every third of the election timer, so a live
   member is heard from well within one election timer;
+* every member keeps an outgoing raft connection to every other member, so
+  the leader's ``Connections:`` line shows an established ``<-id`` for every
+  live peer; a peer whose process died loses it within milliseconds (and its
+  ``->id`` turns into a pending ``(->id)``), long before ``last msg`` grows
+  past the election timer (a member SIGKILLed 2 s ago under an 8 s timer still
+  looks fresh by its last-message age alone);
+* a member can only be *proven* live by a message the leader received after
+  we started looking (:class:`LivenessProof`): a frozen process or a cut link
+  keeps its TCP connection for a while;
 * ``cluster/status`` exits 0 in every state, so the verdict is built from the
   parsed fields, never from the exit code.
 """
@@ -32,7 +41,8 @@ from ansible_collections.cni.ovs.plugins.module_utils._raft import FULL_ID_RE, S
 __all__ = [
     'RaftInputError', 'KNOWN_DBS', 'resolve_db', 'normalize_server_id', 'parse_address',
     'address_matches', 'parse_server_row', 'member_liveness', 'assess_health',
-    'find_servers', 'plan_removal', 'removal_done', 'plan_join', 'caught_up',
+    'find_servers', 'resolve_target', 'plan_removal', 'removal_done', 'plan_join', 'caught_up',
+    'check_number', 'pick_leader', 'LivenessProof', 'COMMON_NUMBERS',
 ]
 
 # Kube-OVN layout (dist/images/start-db.sh, kubectl-ko): control sockets and client sockets.
@@ -46,6 +56,60 @@ _ADDR_RE = re.compile(r'^(tcp|ssl):(?:\[([^\]]+)\]|([^\[\]:]+)):(\d+)$')
 
 class RaftInputError(ValueError):
     """A user-supplied value (database, server id, address) is malformed."""
+
+
+# Numeric options shared by ovn_raft_member and ovn_cluster_info: (minimum, minimum allowed?, maximum).
+COMMON_NUMBERS = {
+    'stale_factor': (0.0, False, 1000.0),
+    'timeout': (0.0, False, 86400.0),
+    'settle_timeout': (0.0, True, 3600.0),
+    'hold': (0.0, True, 3600.0),
+}
+
+
+def check_number(name, value, minimum=None, allow_minimum=True, maximum=None):
+    """Return ``value`` as a float when it is a finite number in range; else raise naming option and value."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RaftInputError('%s must be a number, got %r' % (name, value))
+    value = float(value)
+    if value != value or value in (float('inf'), float('-inf')):
+        raise RaftInputError('%s must be a finite number, got %s' % (name, value))
+    if minimum is not None and (value < minimum or (value == minimum and not allow_minimum)):
+        raise RaftInputError('%s must be %s %s, got %s' % (name, '>=' if allow_minimum else '>', minimum, value))
+    if maximum is not None and value > maximum:
+        raise RaftInputError('%s must be <= %s, got %s' % (name, maximum, value))
+    return value
+
+
+def pick_leader(statuses, cluster_id=None):
+    """Index of the leader among parsed statuses (None entries allowed), or None.
+
+    A status counts when its role is ``leader``, it is a ``cluster member``
+    and (when ``cluster_id`` is given) of that cluster.  When several claim
+    leadership (a deposed leader that has not noticed yet) the highest term
+    wins; two claims in the same term, or in different clusters, give None.
+    """
+    best = None
+    for i, st in enumerate(statuses):
+        if not st or st.get('role') != 'leader' or st.get('status') != 'cluster member':
+            continue
+        if cluster_id is not None and st.get('cluster_id') != cluster_id:
+            continue
+        if best is None:
+            best = i
+            continue
+        b = statuses[best]
+        if st.get('cluster_id') != b.get('cluster_id'):
+            return None
+        if st.get('server_id') == b.get('server_id'):
+            continue
+        if (st.get('term') or 0) > (b.get('term') or 0):
+            best = i
+        elif (st.get('term') or 0) == (b.get('term') or 0):
+            return None
+    return best
 
 
 def resolve_db(db):
@@ -170,36 +234,106 @@ def _election_timer(status):
     return status.get('election_timer') or 1000
 
 
+def heartbeat_ms(status):
+    """Milliseconds between the leader's heartbeats (a third of the election timer)."""
+    return _election_timer(status) / 3.0
+
+
+def _connection_state(status, sid):
+    """``up``/``down`` from the Connections line (an established ``<-sid`` and no pending ``(->sid)``), None if not printed."""
+    if not status.get('connections_listed'):
+        return None
+    conns = status.get('connections') or []
+    incoming = any(c['direction'] == 'in' and c['server_id'] == sid and c['established'] for c in conns)
+    pending = any(c['direction'] == 'out' and c['server_id'] == sid and not c['established'] for c in conns)
+    return 'up' if incoming and not pending else 'down'
+
+
 def member_liveness(status, stale_factor=3.0):
-    """Classify each server of a leader's view.
+    """Classify each server of a leader's view from one sample.
 
     Returns a list of dicts ``id``, ``address``, ``self``, ``last_msg_ms``,
-    ``connected`` (heard from within one election timer) and ``stale`` (not
-    heard from for more than ``stale_factor`` election timers, or never).  On a
-    non-leader view ``connected``/``stale`` are None for every server except
-    itself and the leader, because only the leader tracks every member.
+    ``match_index``, ``connection`` (``up``/``down`` from the Connections
+    line, None when unknown), ``lost`` (connection down, never heard from, or
+    silent for more than one election timer), ``connected`` (not lost; this
+    is one sample: use :class:`LivenessProof` before acting on it) and
+    ``stale`` (not heard from for more than ``stale_factor`` election timers,
+    or never).  On a non-leader view ``connected``/``stale``/``lost`` are None
+    for every server except itself and the leader, because only the leader
+    tracks every member.
     """
     timer = _election_timer(status)
     on_leader = status.get('role') == 'leader'
     out = []
     for srv in status.get('servers') or []:
         entry = {'id': srv['id'], 'address': srv['address'], 'self': srv['self'], 'last_msg_ms': srv.get('last_msg_ms'),
-                 'match_index': srv.get('match_index'), 'connected': None, 'stale': None}
+                 'match_index': srv.get('match_index'), 'connection': None, 'connected': None, 'stale': None, 'lost': None}
         last = srv.get('last_msg_ms')
         if srv['self']:
-            entry['connected'], entry['stale'] = True, False
+            entry['connected'], entry['stale'], entry['lost'] = True, False, False
         elif on_leader or srv['id'] == status.get('leader_id'):
-            entry['connected'] = last is not None and last <= timer
+            entry['connection'] = _connection_state(status, srv['id'])
+            entry['lost'] = entry['connection'] == 'down' or last is None or last > timer
+            entry['connected'] = not entry['lost']
             entry['stale'] = last is None or last > stale_factor * timer
         out.append(entry)
     return out
 
 
-def assess_health(status, expected_addresses=None, stale_factor=3.0, server_row=None):
+class LivenessProof:
+    """Which members the leader provably heard from after ``started`` (a monotonic time in seconds).
+
+    Feed it leader samples with :meth:`add` (``sampled_at`` is the monotonic
+    time taken just *before* running ``cluster/status``, so ``sampled_at -
+    last_msg`` is a lower bound of when the message arrived).  A member is
+    ``alive`` once a message from it provably arrived after ``started`` while
+    its connection was up; ``lost`` (sticky for this proof) once any sample
+    shows it lost.  A change of leader or term restarts the proof.
+    """
+
+    def __init__(self, started):
+        self.started = started
+        self.leader = None
+        self.heard = set()
+        self.lost = set()
+        self.ids = []
+        self.timer = 1000
+
+    def add(self, status, sampled_at):
+        key = (status.get('server_id'), status.get('term'))
+        if self.leader is not None and key != self.leader:
+            self.started = sampled_at
+            self.heard, self.lost = set(), set()
+        self.leader = key
+        self.timer = _election_timer(status)
+        self.ids = [s['id'] for s in status.get('servers') or []]
+        for m in member_liveness(status):
+            if m['self']:
+                self.heard.add(m['id'])
+            elif m['lost']:
+                self.lost.add(m['id'])
+                self.heard.discard(m['id'])
+            elif m['id'] not in self.lost and sampled_at - m['last_msg_ms'] / 1000.0 > self.started:
+                self.heard.add(m['id'])
+
+    def alive(self):
+        return set(self.heard) - self.lost
+
+    def undecided(self, ids=None):
+        return [i for i in (self.ids if ids is None else ids) if i not in self.heard and i not in self.lost]
+
+    def deadline(self):
+        """When members not heard from yet count as lost: two heartbeats and half a second after the start."""
+        return self.started + 2.0 * self.timer / 3000.0 + 0.5
+
+
+def assess_health(status, expected_addresses=None, stale_factor=3.0, server_row=None, alive=None):
     """Build a health verdict from a parsed ``cluster/status`` (and optionally the ``_Server`` row).
 
     The verdict says what can be judged from this member's view and lists what
-    cannot (``cannot_judge``) when the member is not the leader.
+    cannot (``cannot_judge``) when the member is not the leader.  ``alive`` is
+    the set of ids a :class:`LivenessProof` confirmed; without it one sample
+    decides (connection up and heard from within one election timer).
     """
     expected = None
     if expected_addresses is not None:
@@ -223,6 +357,9 @@ def assess_health(status, expected_addresses=None, stale_factor=3.0, server_row=
 
     if on_leader:
         judged_on = 'leader'
+        if alive is not None:
+            for m in live:
+                m['connected'] = m['id'] in alive
         connected = [m['id'] for m in live if m['connected']]
         unreachable = [m['id'] for m in live if not m['connected']]
         stale = [m['id'] for m in live if m['stale']]
@@ -308,26 +445,77 @@ def assess_health(status, expected_addresses=None, stale_factor=3.0, server_row=
 
 
 def find_servers(status, server_id=None, address=None):
-    """Servers of ``status`` matching a server id (short or full, validated) or an address (full or bare IP)."""
+    """Servers of ``status`` matching a short server id or an address (full or bare IP).
+
+    A full server UUID matches on its 4-digit prefix here; use
+    :func:`resolve_target` to match it exactly.
+    """
     if server_id is not None:
         short, full = normalize_server_id(server_id)
         found = [s for s in status.get('servers') or [] if s['id'] == short]
-        if full and found and status.get('server_id') == short and status.get('server_id_full') not in (None, full):
-            # The full id names a different server with the same 4-digit prefix.
-            return []
+        if full and status.get('server_id') == short and status.get('server_id_full') not in (None, full):
+            # The full id names a different server than the one answering, with the same 4-digit prefix.
+            return [s for s in found if not s['self']]
         return found
     wanted = parse_address(address)
     return [s for s in status.get('servers') or [] if address_matches(wanted, s['address'])]
 
 
-def plan_removal(leader_status, target_id, local_id=None, method='auto', stale_factor=3.0):
+def resolve_target(status, server_id=None, address=None, known_full_ids=None):
+    """Which member of ``status`` the user named, exactly.
+
+    ``known_full_ids`` maps short ids to the full server UUIDs learnt from the
+    members' own ``cluster/status`` (``Server ID:`` lines): ``cluster/status``
+    shows other members by their 4-digit prefix only.  Returns ``{'id': short
+    or None, 'name': what to pass to cluster/kick, 'reason': str}`` with
+    ``id`` None when no member matches; raises :class:`RaftInputError` when
+    the name is ambiguous or a full id cannot be verified.
+    """
+    known = dict(known_full_ids or {})
+    if status.get('server_id') and status.get('server_id_full'):
+        known[status['server_id']] = status['server_id_full']
+    servers = status.get('servers') or []
+    if server_id is None:
+        found = find_servers(status, address=address)
+        if len(found) > 1:
+            raise RaftInputError('address %r is held by several servers (%s); name the one to remove with server_id'
+                                 % (address, ', '.join(s['id'] for s in found)))
+        if not found:
+            return {'id': None, 'name': None, 'reason': 'no member at address %s' % address}
+        sid = found[0]['id']
+        return {'id': sid, 'name': known.get(sid, sid), 'reason': 'member %s is at %s' % (sid, found[0]['address'])}
+    short, full = normalize_server_id(server_id)
+    found = [s for s in servers if s['id'] == short]
+    if not found:
+        return {'id': None, 'name': None, 'reason': 'no member has server id %s' % server_id}
+    if len(found) > 1:
+        if full is None:
+            raise RaftInputError('server_id %r is ambiguous: %d members share that short id (at %s); give the full server UUID'
+                                 % (server_id, len(found), ', '.join(s['address'] for s in found)))
+        raise RaftInputError('server_id %r: %d members share the prefix %s and cluster/status shows only prefixes; '
+                             'remove it through its own control socket (cluster/leave) or by address'
+                             % (server_id, len(found), short))
+    if full is None:
+        return {'id': short, 'name': known.get(short, short), 'reason': 'member %s' % short}
+    if short not in known:
+        raise RaftInputError('server_id %r cannot be verified: member %s shares its first 4 digits, but cluster/status shows '
+                             'other members by that prefix only; give the control socket of %s in ctl or peer_ctls, '
+                             'or use the short id %s' % (server_id, short, short, short))
+    if known[short] != full:
+        return {'id': None, 'name': None,
+                'reason': 'no member has server id %s (member %s is %s)' % (full, short, known[short])}
+    return {'id': short, 'name': full, 'reason': 'member %s' % full}
+
+
+def plan_removal(leader_status, target_id, local_id=None, method='auto', stale_factor=3.0, alive=None):
     """Decide how to remove ``target_id`` given the leader's view.
 
     Returns ``{'action': 'none'|'leave'|'kick'|'refuse', 'reason': str, ...}``.
     ``leave`` is chosen when the target is the member whose control socket we
     hold (``local_id``) and ``method`` is ``auto``/``leave``.  Refuses when
     there is no leader, entries are uncommitted, the cluster has no live
-    majority now, or would have none after the removal.
+    majority now, or would have none after the removal.  ``alive`` is the set
+    of ids a :class:`LivenessProof` confirmed; without it one sample decides.
     """
     if leader_status.get('role') != 'leader' or leader_status.get('status') != 'cluster member':
         return {'action': 'refuse', 'reason': 'no leader view: the server asked is %s (%s), not the leader'
@@ -341,10 +529,12 @@ def plan_removal(leader_status, target_id, local_id=None, method='auto', stale_f
                 % (leader_status['entries_not_committed'], leader_status['server_id'])}
     live = member_liveness(leader_status, stale_factor)
     connected = set(m['id'] for m in live if m['connected'])
+    if alive is not None:
+        connected &= set(alive)
     n = len(servers)
     majority_now = n // 2 + 1
     if len(connected) < majority_now:
-        return {'action': 'refuse', 'reason': 'only %d of %d members are connected to the leader (%s); a change needs %d'
+        return {'action': 'refuse', 'reason': 'only %d of %d members are confirmed live by the leader (%s); a change needs %d'
                 % (len(connected), n, ', '.join(sorted(connected)), majority_now)}
     remaining = [i for i in ids if i != target_id]
     if not remaining:
@@ -353,8 +543,8 @@ def plan_removal(leader_status, target_id, local_id=None, method='auto', stale_f
     live_after = [i for i in remaining if i in connected]
     if len(live_after) < majority_after:
         down = [i for i in remaining if i not in connected]
-        return {'action': 'refuse', 'reason': 'removing %s would leave %d connected of %d members (%s down), below the majority of %d'
-                % (target_id, len(live_after), len(remaining), ', '.join(down), majority_after)}
+        return {'action': 'refuse', 'reason': 'removing %s would leave %d confirmed live of %d members (%s down or not confirmed live), '
+                'below the majority of %d' % (target_id, len(live_after), len(remaining), ', '.join(down), majority_after)}
     if method == 'leave' and target_id != local_id:
         return {'action': 'refuse', 'reason': 'method leave needs the control socket of %s itself' % target_id}
     action = 'leave' if (target_id == local_id and method in ('auto', 'leave')) else 'kick'
@@ -379,13 +569,15 @@ def removal_done(view, target_id):
 
 
 def plan_join(leader_status, address, new_status=None, db_file_sid=None, db_file_cid=None,
-              remove_stale=False, wipe_stale_db=False, db_file_exists=False):
+              remove_stale=False, wipe_stale_db=False, db_file_exists=False, db_file_fresh=False):
     """Decide how to make the server at ``address`` a member.
 
     ``new_status`` is the parsed status of the server answering on the new
     member's control socket (None when nothing answers, ``{'status': 'unknown cluster'}``
     style dicts are accepted too); ``db_file_sid``/``db_file_cid`` are what
-    ``ovsdb-tool db-sid``/``db-cid`` say about the new member's DB file.
+    ``ovsdb-tool db-sid``/``db-cid`` say about the new member's DB file, and
+    ``db_file_fresh`` whether that file is a join request that never ran (only
+    the header written by ``join-cluster``, as a failed start leaves it).
 
     Returns ``{'action': 'none'|'join'|'start'|'wait'|'refuse', 'remove': [ids], 'wipe': bool, 'reason'}``.
     """
@@ -439,6 +631,13 @@ def plan_join(leader_status, address, new_status=None, db_file_sid=None, db_file
     if len(live_remaining) < needed:
         res.update(action='refuse', reason='only %d of the %d members that stay are connected to the leader; with the new member the '
                    'cluster needs %d: bring the down members back or remove them first' % (len(live_remaining), len(remaining), needed))
+        return res
+    if (db_file_exists and db_file_fresh and db_file_sid and db_file_sid[:4] not in at_addr
+            and db_file_cid in (None, cid) and not at_addr):
+        # join-cluster ran but the server never started (a failed start_command): start it, it joins.
+        res.update(action='start', reason='the DB file holds a join request of server %s for %s that never ran; starting it'
+                   % (db_file_sid[:4], address))
+        res['new_server_id'] = db_file_sid[:4]
         return res
     if db_file_exists:
         if not wipe_stale_db:

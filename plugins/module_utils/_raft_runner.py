@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
+import time
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft import RaftStatusParseError, parse_cluster_status
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import parse_server_row
@@ -28,8 +30,9 @@ class RaftCommandError(Exception):
 class View:
     """What one control socket said: ``status`` (parsed) or ``error`` (text), plus the raw text."""
 
-    def __init__(self, ctl, status=None, error=None, text=None, missing=False, not_member=False):
+    def __init__(self, ctl, status=None, error=None, text=None, missing=False, not_member=False, sampled_at=None):
         self.ctl = ctl
+        self.sampled_at = sampled_at
         self.status = status
         self.error = error
         self.text = text
@@ -52,6 +55,7 @@ class RaftCommands:
         self.client = client
         self.tool = tool
         self.commands = []
+        self.clock = time.monotonic
 
     def _run(self, argv, check=True):
         rc, out, err = self.module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
@@ -67,6 +71,7 @@ class RaftCommands:
             return View(ctl, error='control socket %s does not exist (is ovsdb-server running there?)' % ctl, missing=True)
         if not stat.S_ISSOCK(os.stat(ctl).st_mode):
             return View(ctl, error='%s is not a socket' % ctl, missing=True)
+        sampled_at = self.clock()
         rc, out, err = self._run([self.appctl, '-t', ctl, 'cluster/status', self.db], check=False)
         text = out if out.strip() else err
         if rc != 0:
@@ -76,7 +81,7 @@ class RaftCommands:
                             text=both, not_member=True)
             return View(ctl, error='cluster/status %s through %s failed (rc=%d): %s' % (self.db, ctl, rc, both), text=both)
         try:
-            return View(ctl, status=parse_cluster_status(out), text=out)
+            return View(ctl, status=parse_cluster_status(out), text=out, sampled_at=sampled_at)
         except RaftStatusParseError as exc:
             return View(ctl, error='cannot parse cluster/status from %s: %s' % (ctl, exc), text=text)
 
@@ -102,6 +107,14 @@ class RaftCommands:
         sid = self._run([self.tool, 'db-sid', db_file])[1].strip()
         rc, out, _e = self._run([self.tool, 'db-cid', db_file], check=False)
         return sid, (out.strip() if rc == 0 else None)
+
+    def fresh_join_address(self, db_file):
+        """The local address of a DB file that holds only the join request written by join-cluster (never run), else None."""
+        rc, out, _e = self._run([self.tool, 'show-log', db_file], check=False)
+        if rc != 0 or len(re.findall(r'^record \d+:', out, re.M)) != 1 or 'remote_addresses:' not in out:
+            return None
+        m = re.search(r'^ local address: "([^"]+)"', out, re.M)
+        return m.group(1) if m else None
 
     def backup(self, db_file, dest):
         """Standalone copy of a clustered DB file, mode 0600."""

@@ -17,6 +17,9 @@ description:
   - The verdict says whether there is a leader, which members are connected, the quorum size and how many more members
     may be lost, uncommitted entries, stale members (no message for more than O(stale_factor) election timers),
     servers sharing an address, and members whose address is not in O(expected_addresses).
+  - A member counts as connected only when the leader has an established raft connection from it (the C(Connections:) line)
+    and received a message from it after the module started; the module samples the leader for up to two heartbeats (two thirds
+    of the election timer) plus half a second to confirm it. A member that died a moment ago is reported unreachable at once.
   - Only the leader knows when it last heard from every member. Asked on a follower, the verdict lists what cannot be
     judged in RV(health.cannot_judge); give the other members' control sockets in O(peer_ctls) and the module follows
     to the leader.
@@ -60,6 +63,7 @@ options:
   stale_factor:
     description:
       - A member is stale when the leader has not heard from it for more than this many election timers.
+      - A finite number, more than 0, at most 1000.
     type: float
     default: 3
 attributes:
@@ -145,11 +149,13 @@ health:
       description: Majority size.
       type: int
     connected_members:
-      description: Ids heard from by the leader within one election timer (null when not judged on the leader).
+      description: Ids with an established connection to the leader that the leader heard from after the module started
+        (null when not judged on the leader).
       type: list
       elements: str
     unreachable_members:
-      description: Ids not heard from within one election timer (null when not judged on the leader).
+      description: Ids without an established connection to the leader, or not heard from while the module sampled
+        (null when not judged on the leader).
       type: list
       elements: str
     stale_members:
@@ -175,7 +181,8 @@ health:
       type: list
       elements: str
     liveness:
-      description: Per-server C(id), C(address), C(self), C(last_msg_ms), C(match_index), C(connected), C(stale).
+      description: Per-server C(id), C(address), C(self), C(last_msg_ms), C(match_index), C(connection) (C(up)/C(down) from the
+        C(Connections:) line), C(lost), C(connected), C(stale).
       type: list
       elements: dict
 views:
@@ -186,11 +193,32 @@ views:
 """
 
 import os
+import stat
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.cni.ovs.plugins.module_utils._raft_health import RaftInputError, assess_health, parse_address, resolve_db
+from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
+    COMMON_NUMBERS, LivenessProof, RaftInputError, assess_health, check_number, parse_address, pick_leader, resolve_db,
+)
 from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommandError, RaftCommands
+
+
+def prove_liveness(cmds, leader, sleep=time.sleep):
+    """Sample the leader until every member is proven live or lost (at most two heartbeats + 0.5 s); returns (status, alive ids)."""
+    proof = LivenessProof(cmds.clock())
+    status = leader.status
+    while True:
+        v = cmds.view(leader.ctl)
+        st = v.status
+        if not st or st.get('role') != 'leader' or st.get('server_id') != status.get('server_id') or st.get('term') != status.get('term'):
+            # Leadership moved while sampling: nothing is proven; the verdict says so.
+            return status, set(m for m in proof.alive() if m == status.get('server_id'))
+        status = st
+        proof.add(st, v.sampled_at)
+        if not proof.undecided() or cmds.clock() >= proof.deadline():
+            return status, proof.alive()
+        sleep(0.05)
 
 
 def main():
@@ -208,30 +236,38 @@ def main():
     p = module.params
     try:
         info = resolve_db(p['db'])
+        low, low_ok, high = COMMON_NUMBERS['stale_factor']
+        p['stale_factor'] = check_number('stale_factor', p['stale_factor'], low, low_ok, high)
         for a in p['expected_addresses'] or []:
             parse_address(a)
+        if p['remote'] and not (p['remote'].startswith(('unix:', 'tcp:', 'ssl:')) and len(p['remote']) <= 4096):
+            raise RaftInputError('remote must be an OVSDB connection such as unix:/var/run/ovn/ovnnb_db.sock or tcp:127.0.0.1:6641, got %r'
+                                 % p['remote'][:200])
     except RaftInputError as exc:
         module.fail_json(msg=str(exc))
     ctl = p['ctl'] or info['ctl']
     if not ctl:
         module.fail_json(msg='db %s is not nb or sb: give ctl, the control socket of one of its members' % info['name'])
+    for name, val in [('ctl', ctl)] + [('peer_ctls', c) for c in p['peer_ctls']]:
+        if not val or not os.path.isabs(val) or '\x00' in val or len(val) > 4096:
+            module.fail_json(msg='%s must be an absolute path, got %r' % (name, val[:200]))
+    if not os.path.exists(ctl):
+        module.fail_json(msg='%s: ctl: control socket %s does not exist (is ovsdb-server running, is the path right?)' % (info['name'], ctl))
+    if not stat.S_ISSOCK(os.stat(ctl).st_mode):
+        module.fail_json(msg='%s: ctl: %s is not a control socket (a Unix socket of ovsdb-server --unixctl)' % (info['name'], ctl))
     remote = info['remote'] if p['remote'] is None else p['remote']
-    if p['stale_factor'] <= 0:
-        module.fail_json(msg='stale_factor must be positive, got %s' % p['stale_factor'])
 
     cmds = RaftCommands(module, info['name'])
     view = cmds.view(ctl)
     if view.status is None:
         module.fail_json(msg='%s: %s' % (info['name'], view.error), views=[view.as_dict()], output=view.text)
     views = [view]
-    leader = view if view.status.get('role') == 'leader' else None
     for peer in p['peer_ctls']:
-        if leader is not None:
+        if pick_leader([v.status for v in views], view.status.get('cluster_id')) is not None:
             break
-        pv = cmds.view(peer)
-        views.append(pv)
-        if pv.status and pv.status.get('role') == 'leader' and pv.status.get('cluster_id') == view.status.get('cluster_id'):
-            leader = pv
+        views.append(cmds.view(peer))
+    i = pick_leader([v.status for v in views], view.status.get('cluster_id'))
+    leader = views[i] if i is not None else None
 
     server_row = None
     if remote:
@@ -243,10 +279,16 @@ def main():
         except (RaftCommandError, RaftInputError) as exc:
             module.fail_json(msg='%s: reading the _Server row through %s failed: %s' % (info['name'], remote, exc))
 
-    judged = leader.status if leader else view.status
+    alive = None
+    leader_status = leader.status if leader else None
+    if leader is not None:
+        leader_status, alive = prove_liveness(cmds, leader)
+        if leader is view:
+            view.status = leader_status
+    judged = leader_status if leader else view.status
     health = assess_health(judged, p['expected_addresses'], p['stale_factor'],
-                           server_row if judged is view.status else None)
-    module.exit_json(changed=False, status=view.status, leader_status=leader.status if leader else None,
+                           server_row if judged is view.status else None, alive=alive)
+    module.exit_json(changed=False, status=view.status, leader_status=leader_status,
                      server_row=server_row, health=health, views=[v.as_dict() for v in views])
 
 

@@ -17,8 +17,17 @@ description:
     C(cluster/kick). It then waits until the leader has committed the removal and checks, after a hold time, that the
     removal held (a kick can be dropped silently after a re-election).
   - Before any change it refuses, changing nothing, when there is no leader, when log entries stay uncommitted for
-    O(settle_timeout) seconds, when fewer than a majority of members are connected to the leader, or when the removal
-    would leave fewer connected members than the new majority (kicking a live member while another is down loses quorum).
+    O(settle_timeout) seconds, when fewer than a majority of members are live, or when the removal would leave fewer live
+    members than the new majority (kicking a live member while another is down loses quorum).
+  - A member counts as live only when the leader has an established raft connection from it (the C(Connections:) line of
+    C(cluster/status); a member whose process died loses it within milliseconds) and the leader received a message from it
+    after the module started looking (it samples the leader for up to two heartbeats, two thirds of the election timer, plus
+    half a second). A member that died a moment ago, or whose liveness cannot be confirmed in that time, is not counted.
+  - A full server UUID in O(server_id) must match a member exactly; since C(cluster/status) shows other members by their
+    4-digit prefix only, it is verified through the member's own control socket (O(ctl) or O(peer_ctls)), else refused.
+    A short id shared by several members is refused.
+  - A failure after the module changed something (a kick or leave was accepted, a stale DB file moved, C(join-cluster) run)
+    reports C(changed=true) and says what was done; the re-run it suggests continues from there.
   - O(state=present) makes the server at O(address) a member (host deployments). It runs C(ovsdb-tool join-cluster)
     with the cluster id and the remote list, starts the server with O(start_command), and waits until the new member
     has caught up with the leader's log. An old server id still registered at the same address is removed first
@@ -111,19 +120,20 @@ options:
     type: bool
     default: false
   timeout:
-    description: Seconds to wait for a removal to be committed, or for a new member to catch up.
+    description: Seconds to wait for a removal to be committed, or for a new member to catch up. A finite number, more than 0, at most 86400.
     type: float
     default: 60
   settle_timeout:
-    description: Seconds to wait for uncommitted entries to drain before refusing.
+    description: Seconds to wait for uncommitted entries to drain before refusing. A finite number from 0 to 3600.
     type: float
     default: 5
   hold:
     description:
-      - Seconds to watch a committed removal before declaring it held. Defaults to two election timers.
+      - Seconds to watch a committed removal before declaring it held. Defaults to two election timers. A finite number from 0 to 3600.
     type: float
   stale_factor:
-    description: Election timers without a message after which a member counts as stale (reported only).
+    description: Election timers without a message after which a member counts as stale (reported only). A finite number, more than 0,
+      at most 1000.
     type: float
     default: 3
 attributes:
@@ -183,7 +193,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 action:
-  description: What was done or, in check mode, would be done (C(none), C(leave), C(kick), C(join), C(start), C(wait)).
+  description:
+    - What was done or, in check mode, would be done (C(none), C(leave), C(kick), C(join), C(start), C(wait)).
+    - C(start) also covers a DB file left by an earlier run whose start command failed (a join request that never ran).
+    - C(wait) (the new server is already joining) changes nothing and reports C(changed=false).
   returned: success
   type: str
 server_id:
@@ -220,19 +233,25 @@ msg:
 """
 
 import os
+import stat
+import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
-    RaftInputError, caught_up, find_servers, normalize_server_id, parse_address, plan_join, plan_removal,
-    removal_done, resolve_db,
+    COMMON_NUMBERS, LivenessProof, RaftInputError, caught_up, check_number, find_servers, normalize_server_id,
+    parse_address, pick_leader, plan_join, plan_removal, removal_done, resolve_db, resolve_target,
 )
 from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommandError, RaftCommands
 
 
 def _servers(status):
     return [{'id': s['id'], 'address': s['address']} for s in (status or {}).get('servers') or []]
+
+
+def _seen(views):
+    return [(v.ctl, v.status and v.status.get('role'), v.status and [s['id'] for s in v.status['servers']], v.error) for v in views]
 
 
 class RaftMember:
@@ -247,9 +266,11 @@ class RaftMember:
         self.cmds = RaftCommands(module, self.db)
         self.sleep = time.sleep
         self.clock = time.monotonic
+        self.cmds.clock = lambda: self.clock()
+        self.done = []
 
-    def fail(self, msg, **kw):
-        self.module.fail_json(msg='%s: %s' % (self.db, msg), **kw)
+    def fail(self, msg, changed=False, **kw):
+        self.module.fail_json(msg='%s: %s' % (self.db, msg), changed=changed, **kw)
 
     def views(self, exclude_id=None):
         out = []
@@ -262,10 +283,8 @@ class RaftMember:
 
     @staticmethod
     def leader_of(views):
-        for v in views:
-            if v.status and v.status.get('role') == 'leader' and v.status.get('status') == 'cluster member':
-                return v
-        return None
+        i = pick_leader([v.status for v in views])
+        return None if i is None else views[i]
 
     def settled_leader(self):
         """Leader view with no uncommitted entries, re-sampled for up to settle_timeout seconds."""
@@ -278,19 +297,34 @@ class RaftMember:
             self.sleep(0.05)
 
     # ---- absent ------------------------------------------------------------
-    def target_id(self, status):
-        if self.p['server_id']:
-            found = find_servers(status, server_id=self.p['server_id'])
-        else:
-            found = find_servers(status, address=self.p['address'])
-        if len(found) > 1:
-            self.fail('address %s is held by several servers (%s); name the one to remove with server_id. Nothing was changed.'
-                      % (self.p['address'], ', '.join(s['id'] for s in found)))
-        return found[0]['id'] if found else None
+    def prove(self, leader, target):
+        """Sample the leader until every other member is proven live or lost (and entries settle); returns (view, proof)."""
+        proof = LivenessProof(self.clock())
+        settle_until = proof.started + self.p['settle_timeout']
+        view = leader
+        while True:
+            view = self.cmds.view(leader.ctl)
+            st = view.status
+            if (not st or st.get('role') != 'leader' or st.get('status') != 'cluster member'
+                    or st.get('server_id') != leader.status.get('server_id') or st.get('term') != leader.status.get('term')):
+                self.fail('the leader %s changed or stopped answering while the liveness of the members was being confirmed '
+                          '(%s). Nothing was changed; re-run once the cluster has a stable leader.'
+                          % (leader.status.get('server_id'), view.error or '%s in term %s' % (st.get('role'), st.get('term'))))
+            proof.add(st, view.sampled_at)
+            others = [s['id'] for s in st['servers'] if s['id'] != target]
+            now = self.clock()
+            proven = not proof.undecided(others) or now >= proof.deadline()
+            settled = not st.get('entries_not_committed') or now >= settle_until
+            if proven and settled:
+                return view, proof
+            self.sleep(0.05)
 
-    def remove(self, views, leader, target, method):
-        """Plan, refuse or run one removal; returns (changed, result dict)."""
-        own = [v for v in views if v.status and v.status.get('server_id') == target]
+    def remove(self, views, leader, target, method, name=None):
+        """Plan, refuse or run one removal; returns (changed, result dict).  ``name`` is what cluster/kick gets."""
+        own = [v for v in views if v.status and v.status.get('server_id') == target
+               and v.status.get('server_id_full', '').startswith(target) and v.status.get('status') == 'cluster member']
+        if name and len(name) > 4:
+            own = [v for v in own if v.status.get('server_id_full') == name]
         local_id = target if own else (views[0].status or {}).get('server_id')
         plan = plan_removal(leader.status, target, local_id=local_id, method=method, stale_factor=self.p['stale_factor'])
         res = {'action': plan['action'], 'server_id': target, 'msg': plan['reason'], 'servers_before': _servers(leader.status)}
@@ -299,23 +333,38 @@ class RaftMember:
         if plan['action'] == 'refuse':
             self.fail('refusing to remove %s: %s. Nothing was changed; fix the cluster (see ovn_cluster_info) and re-run.'
                       % (target, plan['reason']), servers=_servers(leader.status))
+        # One sample is not enough: a member killed a moment ago can still look fresh. Prove liveness over time.
+        lview, proof = self.prove(leader, target)
+        plan = plan_removal(lview.status, target, local_id=local_id, method=method, stale_factor=self.p['stale_factor'],
+                            alive=proof.alive())
+        res.update(action=plan['action'], msg=plan['reason'], servers_before=_servers(lview.status))
+        if plan['action'] == 'none':
+            return False, res
+        if plan['action'] == 'refuse':
+            unsure = proof.undecided([s['id'] for s in lview.status['servers'] if s['id'] != target])
+            lost = sorted(proof.lost)
+            self.fail('refusing to remove %s: %s (lost: %s; not heard from by the leader within %.1fs: %s). Nothing was changed; '
+                      'fix the cluster (see ovn_cluster_info) and re-run.'
+                      % (target, plan['reason'], ', '.join(lost) or 'none', proof.deadline() - proof.started,
+                         ', '.join(unsure) or 'none'), servers=_servers(lview.status))
         if self.module.check_mode:
             return True, res
         start = self.clock()
         if plan['action'] == 'leave':
             self.cmds.leave(own[0].ctl)
+            sent = 'cluster/leave was sent through %s' % own[0].ctl
         else:
-            via = [v for v in views if v.status and v.status.get('server_id') != target and v.status.get('status') == 'cluster member']
-            via = via[0] if via else leader
-            name = target
-            if self.p['server_id'] and normalize_server_id(self.p['server_id'])[1]:
-                name = normalize_server_id(self.p['server_id'])[1]
-            self.cmds.kick(via.ctl, name)
-        after = self.verify_removed(target, leader.status.get('election_timer') or 1000)
+            via = lview if lview.status.get('server_id') != target else None
+            if via is None:
+                others = [v for v in views if v.status and v.status.get('server_id') != target and v.status.get('status') == 'cluster member']
+                via = others[0] if others else lview
+            self.cmds.kick(via.ctl, name or target)
+            sent = 'cluster/kick %s was accepted by %s' % (name or target, via.ctl)
+        after = self.verify_removed(target, lview.status.get('election_timer') or 1000, sent)
         res.update(elapsed_ms=int((self.clock() - start) * 1000), servers_after=_servers(after))
         return True, res
 
-    def verify_removed(self, target, timer_ms):
+    def verify_removed(self, target, timer_ms, sent):
         deadline = self.clock() + self.p['timeout']
         last = None
         while True:
@@ -326,9 +375,10 @@ class RaftMember:
                 last = (lead or done)[0]
                 break
             if self.clock() >= deadline:
-                seen = [(v.ctl, v.status and v.status.get('role'), v.status and [s['id'] for s in v.status['servers']], v.error) for v in views]
-                self.fail('the removal of %s was requested but is not committed after %ss: the kick may have been dropped '
-                          '(quorum lost, re-election). The cluster may still list it; views: %s' % (target, self.p['timeout'], seen))
+                self.fail('%s, but the removal of %s is not committed after %ss: it may have been dropped (quorum lost, '
+                          're-election), so the cluster may still list %s. The request changed the cluster state; check it with '
+                          'ovn_cluster_info and re-run once there is a leader (a re-run removes %s if it is still listed). Views: %s'
+                          % (sent, target, self.p['timeout'], target, target, _seen(views)), changed=True, server_id=target)
             self.sleep(0.02)
         hold = self.p['hold'] if self.p['hold'] is not None else 2.0 * timer_ms / 1000.0
         if hold > 0:
@@ -336,9 +386,9 @@ class RaftMember:
             views = self.views(exclude_id=target)
             ok = [v for v in views if v.status and removal_done(v.status, target)]
             if not ok:
-                seen = [(v.ctl, v.status and v.status.get('role'), v.status and [s['id'] for s in v.status['servers']], v.error) for v in views]
-                self.fail('the removal of %s was committed but did not hold for %ss (dropped after a re-election?); views: %s'
-                          % (target, hold, seen))
+                self.fail('%s and the removal of %s was committed, but it did not hold for %ss (dropped after a re-election, or no '
+                          'member answers). Check with ovn_cluster_info and re-run once there is a leader. Views: %s'
+                          % (sent, target, hold, _seen(views)), changed=True, server_id=target)
             lead = [v for v in ok if v.status.get('role') == 'leader']
             last = (lead or ok)[0]
         return last.status
@@ -348,27 +398,30 @@ class RaftMember:
         local = views[0]
         if local.status is None and not local.not_member:
             self.fail('%s. Nothing was changed.' % local.error)
+        known = dict((v.status['server_id'], v.status['server_id_full']) for v in views
+                     if v.status and v.status.get('server_id_full') and v.status.get('status') == 'cluster member')
         if leader is None:
             if local.status and local.status.get('leader_id'):
                 # A follower knows the configuration: enough to say "already absent".
-                tid = self.target_id(local.status)
-                if tid is None:
+                tgt = self.resolve(local.status, known)
+                if tgt['id'] is None:
                     return dict(changed=False, action='none', removed=[], servers_before=_servers(local.status),
-                                msg='no such member in the configuration known to %s' % local.status['server_id'])
+                                msg='%s: %s in the configuration known to %s' % (self.name(), tgt['reason'], local.status['server_id']))
             self.fail('no leader view: %s is %s and none of peer_ctls is the leader. Liveness of the other members can only '
                       'be judged on the leader: run on the leader host or give its control socket in peer_ctls. Nothing was changed.'
                       % (self.ctl, local.error or local.status.get('role')))
-        tid = self.target_id(leader.status)
+        tgt = self.resolve(leader.status, known)
+        tid = tgt['id']
         if tid is None:
             return dict(changed=False, action='none', removed=[], servers_before=_servers(leader.status),
-                        msg='%s is not a member of cluster %s' % (self.p['server_id'] or self.p['address'], leader.status.get('cluster_id')))
+                        msg='%s is not a member of cluster %s: %s' % (self.name(), leader.status.get('cluster_id'), tgt['reason']))
         backup_file = None
         if self.p['backup'] and not self.module.check_mode:
             plan = plan_removal(leader.status, tid, method=self.p['method'], stale_factor=self.p['stale_factor'])
             if plan['action'] == 'refuse':
                 self.fail('refusing to remove %s: %s. Nothing was changed.' % (tid, plan['reason']))
             backup_file = self.backup(leader.status)
-        changed, res = self.remove(views, leader, tid, self.p['method'])
+        changed, res = self.remove(views, leader, tid, self.p['method'], tgt['name'])
         res.update(changed=changed, removed=[tid] if changed else [])
         if backup_file:
             res['backup_file'] = backup_file
@@ -377,6 +430,15 @@ class RaftMember:
                            'after': '\n'.join('%(id)s %(address)s' % s for s in res.get('servers_after', [s for s in res['servers_before']
                                                                                                           if s['id'] != tid])) + '\n'}
         return res
+
+    def name(self):
+        return 'server_id %s' % self.p['server_id'] if self.p['server_id'] else 'address %s' % self.p['address']
+
+    def resolve(self, status, known):
+        try:
+            return resolve_target(status, server_id=self.p['server_id'], address=self.p['address'], known_full_ids=known)
+        except RaftInputError as exc:
+            self.fail('%s. Nothing was changed.' % exc, servers=_servers(status))
 
     def backup(self, status):
         db_file = self.p['db_file']
@@ -404,56 +466,77 @@ class RaftMember:
             self.fail('the new member\'s socket %s answers but: %s. Nothing was changed.' % (p['new_ctl'], nv.error))
         exists = os.path.exists(p['db_file'])
         sid = cid = None
+        fresh = False
         if exists:
             sid, cid = self.cmds.db_ids(p['db_file'])
-        plan = plan_join(leader.status, p['address'], new_status, sid, cid, p['remove_stale'], p['wipe_stale_db'], exists)
+            local = self.cmds.fresh_join_address(p['db_file']) if sid else None
+            fresh = local is not None and find_servers({'servers': [{'id': '-', 'address': local}]}, address=p['address']) != []
+        plan = plan_join(leader.status, p['address'], new_status, sid, cid, p['remove_stale'], p['wipe_stale_db'], exists, fresh)
         res = {'action': plan['action'], 'msg': plan['reason'], 'servers_before': _servers(leader.status),
                'server_id': plan.get('new_server_id'), 'removed': []}
         if plan['action'] == 'refuse':
             self.fail('refusing to join %s: %s. Nothing was changed.' % (p['address'], plan['reason']), servers=_servers(leader.status))
         if plan['action'] in ('join', 'start') and not p['start_command']:
             self.fail('%s needs start_command to start the new member. Nothing was changed.' % plan['reason'])
-        changed = plan['action'] != 'none' or bool(plan['remove'])
-        if plan['action'] == 'none' and not plan['remove']:
+        if plan['action'] in ('none', 'wait') and not plan['remove']:
+            # "wait": the server is already joining; nothing to change, only wait for it.
+            if plan['action'] == 'wait' and not self.module.check_mode:
+                new = self.wait_caught_up([])
+                res.update(server_id=new['server_id'], msg='%s; it caught up' % plan['reason'])
             res['changed'] = False
             return res
         if self.module.check_mode:
             res.update(changed=True, removed=plan['remove'])
             return res
         start = self.clock()
+        done = self.done
         for old in plan['remove']:
             views, leader = self.settled_leader()
             if leader is None:
-                self.fail('lost the leader while removing stale ids; removed so far: %s' % res['removed'])
+                self.fail('lost the leader while removing stale ids; done so far: %s. Re-run once there is a leader.'
+                          % ('; '.join(done) or 'nothing'), changed=bool(done), removed=res['removed'])
             ch, _r = self.remove(views, leader, old, 'kick')
             if ch:
                 res['removed'].append(old)
+                done.append('removed stale id %s' % old)
         if plan['wipe']:
             dest = '%s.stale-%s' % (p['db_file'], time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
-            os.rename(p['db_file'], dest)
-            os.chmod(dest, 0o600)
+            try:
+                os.rename(p['db_file'], dest)
+                os.chmod(dest, 0o600)
+            except OSError as exc:
+                self.fail('moving the stale DB file %s aside failed: %s; done so far: %s.' % (p['db_file'], exc, '; '.join(done) or 'nothing'),
+                          changed=bool(done), removed=res['removed'])
             res['backup_file'] = dest
+            done.append('moved the stale DB file %s to %s' % (p['db_file'], dest))
         if plan['action'] == 'join':
             views, leader = self.settled_leader()
+            if leader is None:
+                self.fail('lost the leader before join-cluster; done so far: %s. Re-run once there is a leader.'
+                          % ('; '.join(done) or 'nothing'), changed=bool(done), removed=res['removed'], backup_file=res.get('backup_file'))
             remotes = p['remotes'] or [s['address'] for s in leader.status['servers']
                                        if not find_servers({'servers': [s]}, address=p['address'])]
             try:
                 self.cmds.join(p['db_file'], p['address'], remotes, leader.status.get('cluster_id_full'))
             except RaftCommandError as exc:
-                self.fail('join-cluster failed: %s. Removed before: %s; the DB file %s may need removal before a re-run.'
-                          % (exc, res['removed'], p['db_file']))
-        if plan['action'] in ('join', 'start'):
-            try:
-                self.cmds.start(p['start_command'])
-            except RaftCommandError as exc:
-                self.fail('%s. The DB file %s is in place (joined); fix the command and re-run.' % (exc, p['db_file']))
-        new = self.wait_caught_up()
-        res.update(changed=changed, server_id=new['server_id'], elapsed_ms=int((self.clock() - start) * 1000))
+                self.fail('join-cluster failed: %s. Done so far: %s. Nothing else was changed; remove a partial %s if one '
+                          'was left, then re-run.' % (exc, '; '.join(done) or 'nothing', p['db_file']),
+                          changed=bool(done), removed=res['removed'], backup_file=res.get('backup_file'))
+            done.append('join-cluster wrote %s (a join request of %s that runs when the server starts)' % (p['db_file'], p['address']))
+        try:
+            self.cmds.start(p['start_command'])
+        except RaftCommandError as exc:
+            self.fail('%s. Done so far: %s. The new server is not running and not yet a member; fix start_command and re-run: '
+                      'the re-run starts the server on %s.' % (exc, '; '.join(done) or 'nothing', p['db_file']),
+                      changed=bool(done), removed=res['removed'], backup_file=res.get('backup_file'))
+        done.append('started the server')
+        new = self.wait_caught_up(done)
+        res.update(changed=True, server_id=new['server_id'], elapsed_ms=int((self.clock() - start) * 1000))
         _v, leader = self.settled_leader()
         res['servers_after'] = _servers(leader.status if leader else new)
         return res
 
-    def wait_caught_up(self):
+    def wait_caught_up(self, done):
         deadline = self.clock() + self.p['timeout']
         target = None
         nv = None
@@ -467,8 +550,9 @@ class RaftMember:
                 if target is not None and caught_up(nv.status, target):
                     return nv.status
             self.sleep(0.02)
-        self.fail('the new member at %s did not catch up within %ss (last status: %s). It was joined and started; '
-                  'check its log, then re-run.' % (self.p['address'], self.p['timeout'], nv.status if nv and nv.status else (nv.error if nv else None)))
+        self.fail('the new member at %s did not catch up within %ss (last status: %s). Done so far: %s; check its log, then re-run.'
+                  % (self.p['address'], self.p['timeout'], nv.status if nv and nv.status else (nv.error if nv else None),
+                     '; '.join(done) or 'nothing'), changed=bool(done))
         return None
 
 
@@ -506,6 +590,8 @@ def main():
     p = module.params
     try:
         info = resolve_db(p['db'])
+        for key, (low, low_ok, high) in COMMON_NUMBERS.items():
+            p[key] = check_number(key, p[key], low, low_ok, high)
         if p['server_id'] is not None:
             if p['state'] == 'present':
                 raise RaftInputError('server_id is only for state=absent; a new member gets its id from join-cluster')
@@ -517,33 +603,51 @@ def main():
         for r in p['remotes'] or []:
             if parse_address(r)['proto'] is None:
                 raise RaftInputError('remote %r must be a raft address such as tcp:172.18.0.3:6643' % r)
+        if p['start_command'] is not None and (not p['start_command'] or not all(isinstance(a, str) and a for a in p['start_command'])):
+            raise RaftInputError('start_command must be a non-empty list of non-empty strings (an argv), got %r' % (p['start_command'],))
+        if p['start_command'] and p['start_command'][0].startswith('-'):
+            raise RaftInputError('start_command must start with the program to run, got %r' % (p['start_command'][0],))
     except RaftInputError as exc:
         module.fail_json(msg='%s. Nothing was changed.' % exc)
     ctl = p['ctl'] or info['ctl']
     if not ctl:
-        module.fail_json(msg='db %s is not nb or sb: give ctl, the control socket of one of its members' % info['name'])
-    for name in ('ctl', 'db_file', 'new_ctl', 'backup_dir'):
-        val = ctl if name == 'ctl' else p[name]
-        if val is not None and not os.path.isabs(val):
-            module.fail_json(msg='%s must be an absolute path, got %r. Nothing was changed.' % (name, val))
-    if not os.path.exists(ctl):
-        module.fail_json(msg='%s: control socket %s does not exist (is ovsdb-server running, is the path right?). Nothing was changed.'
-                         % (info['name'], ctl))
+        module.fail_json(msg='db %s is not nb or sb: give ctl, the control socket of one of its members. Nothing was changed.' % info['name'])
+    paths = [('ctl', ctl), ('db_file', p['db_file']), ('new_ctl', p['new_ctl']), ('backup_dir', p['backup_dir'])]
+    paths += [('peer_ctls', c) for c in p['peer_ctls']]
+    for name, val in paths:
+        if val is not None and (not val or not os.path.isabs(val) or '\x00' in val or len(val) > 4096):
+            module.fail_json(msg='%s must be an absolute path, got %r. Nothing was changed.' % (name, val[:200]))
+    for name, val in [('ctl', ctl)] + [('peer_ctls', c) for c in p['peer_ctls']]:
+        if not os.path.exists(val):
+            module.fail_json(msg='%s: %s: control socket %s does not exist (is ovsdb-server running, is the path right?). Nothing was changed.'
+                             % (info['name'], name, val))
+        if not stat.S_ISSOCK(os.stat(val).st_mode):
+            module.fail_json(msg='%s: %s: %s is not a control socket (a Unix socket of ovsdb-server --unixctl). Nothing was changed.'
+                             % (info['name'], name, val))
     if p['state'] == 'absent' and p['backup']:
         if not os.path.isfile(p['db_file']):
-            module.fail_json(msg='backup requested but db_file %s does not exist. Nothing was changed.' % p['db_file'])
+            module.fail_json(msg='backup requested but db_file %s does not exist or is not a file. Nothing was changed.' % p['db_file'])
         bdir = p['backup_dir'] or os.path.dirname(p['db_file'])
         if not os.path.isdir(bdir):
             module.fail_json(msg='backup_dir %s is not a directory. Nothing was changed.' % bdir)
-    for key in ('timeout', 'settle_timeout', 'stale_factor'):
-        if p[key] < 0:
-            module.fail_json(msg='%s must not be negative' % key)
+        try:
+            probe = tempfile.NamedTemporaryFile(dir=bdir, prefix='.cniovs-probe-')
+            probe.close()
+        except OSError as exc:
+            module.fail_json(msg='backup_dir %s is not writable: %s. Nothing was changed.' % (bdir, exc))
+    if p['state'] == 'present':
+        ddir = os.path.dirname(p['db_file'])
+        if not os.path.isdir(ddir):
+            module.fail_json(msg='db_file %s: directory %s does not exist. Nothing was changed.' % (p['db_file'], ddir))
+        if os.path.isdir(p['db_file']):
+            module.fail_json(msg='db_file %s is a directory. Nothing was changed.' % p['db_file'])
 
     member = RaftMember(module, info, ctl)
     try:
         result = member.absent() if p['state'] == 'absent' else member.present()
     except RaftCommandError as exc:
-        module.fail_json(msg='%s: %s' % (info['name'], exc), commands=member.cmds.commands)
+        told = ('Done before: %s.' % '; '.join(member.done)) if member.done else 'Nothing was changed.'
+        module.fail_json(msg='%s: %s. %s' % (info['name'], exc, told), changed=bool(member.done), commands=member.cmds.commands)
     module.exit_json(**result)
 
 
