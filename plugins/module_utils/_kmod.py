@@ -217,17 +217,24 @@ def render_journal(dests):
 
 # --------------------------------------------------------------------------- input checks
 
+def _shown(value, limit=80):
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        return '%r... (%d characters)' % (text[:limit], len(text))
+    return repr(text)
+
+
 def validate_modules(modules):
     if not modules:
         raise KmodError('modules must name at least one module file')
     bad = [m for m in modules if not _MODULE_NAME_RE.match(m)]
     if bad:
         raise KmodError('modules entries must be plain file names ending in .ko (or .ko.xz/.gz/.zst): %s'
-                        % ', '.join(repr(b) for b in bad))
+                        % ', '.join(_shown(b) for b in bad[:10]))
     seen = set()
     dup = [m for m in modules if m in seen or seen.add(m)]
     if dup:
-        raise KmodError('modules lists %s more than once' % ', '.join(dup))
+        raise KmodError('modules lists %s more than once' % ', '.join(_shown(d) for d in dup[:10]))
 
 
 def validate_release(release):

@@ -259,6 +259,7 @@ class KmodSwitch:
         self.warnings = []
         self.done = []
         self.changed = False
+        self.tree_changed = False
 
     # ------------------------------------------------------------------ helpers
     def abs(self, rel):
@@ -268,6 +269,8 @@ class KmodSwitch:
         self.skipped.append({'action': action, 'reason': reason})
 
     def step(self, label):
+        if label not in ('start', 'archive'):
+            self.tree_changed = True
         self.checkpoint(label)
 
     # ------------------------------------------------------------------ input checks (before any change)
@@ -606,22 +609,27 @@ class KmodSwitch:
         try:
             self.execute(plan, info, journal, pending, backup_path, modprobe, depmod_argv, result)
         except (StepError, OSError, tarfile.TarError) as exc:
+            result['changed'] = self.changed
             raise SwitchFailed(self.failure_message(exc, backup_path, journal), result)
         return result
 
     def failure_message(self, exc, backup_path, journal):
         if not self.changed:
-            return ('ovs_kmod_swap stopped while %s. Nothing in %s was changed. Fix the cause and run the module again '
-                    'with the same arguments.' % (exc, self.rel_dir))
+            return ('ovs_kmod_swap stopped while %s. Nothing was changed (the module tree %s is as it was). Fix the cause '
+                    'and run the module again with the same arguments.' % (exc, self.rel_dir))
         archives = list(journal['archives'])
         if backup_path and any(d.startswith('archived') for d in self.done) and backup_path not in archives:
             archives.append(backup_path)
-        journal_note = (' The journal %s records the switch in progress.' % self.abs(JOURNAL)
-                        if self.fs.kind(self.abs(JOURNAL)) == 'file' else '')
-        return ('ovs_kmod_swap stopped while %s. Done before the failure: %s. The tree %s is half switched; everything '
-                'else in it was left as it was.%s%s Fix the cause and run the module again with the same arguments: it '
-                'continues from the current tree.' % (
-                    exc, '; '.join(self.done) or 'nothing', self.rel_dir, journal_note,
+        if self.fs.kind(self.abs(JOURNAL)) == 'file':
+            state = ('The tree %s is half switched; everything else in it was left as it was. The journal %s records '
+                     'the switch in progress.' % (self.rel_dir, self.abs(JOURNAL)))
+        elif self.tree_changed:
+            state = 'The files of the tree %s are switched.' % self.rel_dir
+        else:
+            state = 'The module tree %s was not changed.' % self.rel_dir
+        return ('ovs_kmod_swap stopped while %s. Done before the failure: %s. %s%s Fix the cause and run the module '
+                'again with the same arguments: it continues from the current tree.' % (
+                    exc, '; '.join(self.done) or 'nothing', state,
                     (' The removed files are archived in %s.' % ', '.join(archives)) if archives else ''))
 
     def execute(self, plan, info, journal, pending, backup_path, modprobe, depmod_argv, result):
