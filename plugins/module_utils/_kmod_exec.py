@@ -505,14 +505,17 @@ class KmodSwitch:
         result['changed'] = argv is not None
         result['depmod'] = argv
         if argv and not self.check_mode:
-            self.step('start')
+            ran = False
             try:
+                self.step('start')
                 self.command(argv, 'depmod')
+                ran = True
+                self.step('depmod')
             except (StepError, OSError) as exc:
-                result['changed'] = False
+                result['changed'] = ran
                 raise SwitchFailed('ovs_kmod_swap stopped while %s. The module files of %s were not changed; modules.dep '
-                                   'may be stale. Fix the cause and run again.' % (exc, self.rel_dir), result)
-            self.step('depmod')
+                                   '%s. Fix the cause and run again.' % (
+                                       exc, self.rel_dir, 'was rebuilt' if ran else 'may be stale'), result)
         return result
 
     # ------------------------------------------------------------------ state=upstream
