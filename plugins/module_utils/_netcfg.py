@@ -356,7 +356,7 @@ def parse_ifupdown(text, interface):
                     raise NetcfgError('more than one "iface %s inet" stanza' % interface)
                 found = True
                 if words[3] != 'static':
-                    raise NetcfgError('iface %s uses method %s, not static' % (interface, words[3]))
+                    raise NetcfgError('iface %s uses method %s, not static' % (interface, _cut(words[3])))
             continue
         if not inside:
             continue
@@ -378,7 +378,7 @@ def parse_ifupdown(text, interface):
     if not found:
         raise NetcfgError('no "iface %s inet static" stanza found' % interface)
     if cfg['addresses'] and '/' not in cfg['addresses'][0]:
-        raise NetcfgError('iface %s: address %s has no prefix length' % (interface, cfg['addresses'][0]))
+        raise NetcfgError('iface %s: address %s has no prefix length' % (interface, _cut(cfg['addresses'][0])))
     return normalize_config(cfg)
 
 
@@ -393,7 +393,7 @@ def _parse_route_words(words, interface):
         if key == 'via':
             route['via'] = val
         elif key == 'dev' and val != interface:
-            raise NetcfgError('route %s is for device %s, not %s' % (words[0], val, interface))
+            raise NetcfgError('route %s is for device %s, not %s' % (_cut(words[0]), _cut(str(val)), interface))
     return route
 
 
@@ -433,9 +433,9 @@ def parse_ifcfg(text, interface):
         k, v = line.split('=', 1)
         values[k.strip()] = v.strip().strip('"\'')
     if values.get('DEVICE', interface) != interface:
-        raise NetcfgError('ifcfg DEVICE=%s, expected %s' % (values.get('DEVICE'), interface))
+        raise NetcfgError('ifcfg DEVICE=%s, expected %s' % (_cut(values.get('DEVICE')), interface))
     if values.get('BOOTPROTO', 'none') not in ('none', 'static'):
-        raise NetcfgError('ifcfg BOOTPROTO=%s, not a static configuration' % values['BOOTPROTO'])
+        raise NetcfgError('ifcfg BOOTPROTO=%s, not a static configuration' % _cut(values['BOOTPROTO']))
     addresses = []
     for suffix in [''] + [str(n) for n in range(1, 256)]:
         if 'IPADDR' + suffix not in values:

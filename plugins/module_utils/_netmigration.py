@@ -29,6 +29,11 @@ def _short(value, limit=80):
     return text if len(text) <= limit else '%s... (%d characters)' % (text[:limit], len(text))
 
 
+def _cut(text, limit=200):
+    """Plain text cut to limit characters for an error message."""
+    return text if len(text) <= limit else '%s... (%d characters)' % (text[:limit], len(text))
+
+
 def _kind(value):
     return type(value).__name__
 
@@ -91,8 +96,15 @@ def _exit_code(value, where):
     return _typed(value, (int,), where, default=0)
 
 
+def _item(value, where):
+    """A list item that must be an object (None is not absent here: it is an error)."""
+    if not isinstance(value, dict):
+        raise NetMigrationError('%s: expected a dict (an object), got %s %s' % (where, _kind(value), _short(value)))
+    return value
+
+
 def _container_error(status, where):
-    _typed(status, (dict,), where)
+    _item(status, where)
     state = _typed(status.get('state'), (dict,), where + '.state', {})
     waiting = _typed(state.get('waiting'), (dict,), where + '.state.waiting', {})
     reason = _typed(waiting.get('reason'), (str,), where + '.state.waiting.reason')
@@ -158,7 +170,7 @@ def _conditions(obj, where):
     out = {}
     status = _typed(obj.get('status'), (dict,), where + '.status', {})
     for i, c in enumerate(_typed(status.get('conditions'), (list,), where + '.status.conditions', [])):
-        c = _typed(c, (dict,), '%s.status.conditions[%d]' % (where, i), {})
+        c = _item(c, '%s.status.conditions[%d]' % (where, i))
         out[c.get('type')] = c.get('status')
     return out
 
@@ -215,7 +227,7 @@ def mco_progress(pools, nodes, pool_names, node_names=None):
         by_name[_object_name(p, 'pools[%d]' % i)[1]] = (p, 'pools[%d]' % i)
     missing = [n for n in pool_names if n not in by_name]
     if missing:
-        raise NetMigrationError('MachineConfigPool(s) %s not found (have: %s)' % (', '.join(missing), ', '.join(sorted(by_name))))
+        raise NetMigrationError('MachineConfigPool(s) %s not found (have: %s)' % (_cut(', '.join(missing)), _cut(', '.join(sorted(by_name)))))
     out_pools, targets = {}, set()
     for name in pool_names:
         p, where = by_name[name]

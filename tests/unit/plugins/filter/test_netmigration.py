@@ -147,3 +147,31 @@ def test_mco_progress_waits_for_new_config_and_pools():
 def test_mco_progress_bad_input(pools, names, match):
     with pytest.raises(AnsibleFilterError, match=match):
         mp.mco_progress(pools, [], names)
+
+
+@pytest.mark.parametrize('code, in_error', [(0, False), ('0', False), (' 0 ', False), (2, True), ('2', True), ('-1', True), (None, False)])
+def test_pods_exit_code_string_counts_as_its_integer(code, in_error):
+    # regression: exitCode "0" (a string, from a templated object) used to count as an error ("exit code 0")
+    pod = _pod('job', statuses=[{'name': 'c', 'state': {'terminated': {'exitCode': code}}}])
+    got = pe.pods_in_error([pod])
+    assert bool(got) is in_error
+    if in_error:
+        assert got[0]['reason'] == 'c: exit code %d' % int(code)
+
+
+def test_mco_progress_node_names_string_refused():
+    # regression: node_names='lab-node-1' was read letter by letter (nodes 'l', 'a', 'b', ... pending)
+    pools = [_mcp('master', 'a', 'a', 1, 1)]
+    with pytest.raises(AnsibleFilterError, match=r"mco_progress: node_names: expected a list of names, got str 'lab-node-1'"):
+        mp.mco_progress(pools, [_node('lab-node-1', 'a', 'a', 'Done')], ['master'], node_names='lab-node-1')
+    assert mp.mco_progress(pools, [_node('lab-node-1', 'a', 'a', 'Done')], ['master'], node_names=['lab-node-1'])['done']
+
+
+def test_wrong_types_are_filter_errors_not_tracebacks():
+    # regression: these raised AttributeError ('str' object has no attribute 'get')
+    with pytest.raises(AnsibleFilterError, match=r"pods_in_error: pods\[0\].status: expected a dict \(an object\), got str 'Running'"):
+        pe.pods_in_error([{'metadata': {'name': 'x'}, 'status': 'Running'}])
+    with pytest.raises(AnsibleFilterError, match=r'mco_progress: pools\[0\]: expected an object \(dict\), got NoneType None'):
+        mp.mco_progress([None], [], ['master'])
+    with pytest.raises(AnsibleFilterError, match=r'mco_progress: nodes\[0\]: expected an object \(dict\), got NoneType None'):
+        mp.mco_progress([_mcp('master', 'a', 'a', 1, 1)], [None], ['master'])

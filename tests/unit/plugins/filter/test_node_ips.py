@@ -52,3 +52,14 @@ def test_edit(value, add, remove, expected):
 def test_errors(value, add, remove, match):
     with pytest.raises(AnsibleFilterError, match=match):
         node_ips(value, add=add, remove=remove)
+
+
+@pytest.mark.parametrize('value, add, remove', [
+    ('fe80::1%eth0', None, None),
+    ('10.0.0.1', 'fe80::1%eth0', None),
+    ('10.0.0.1', None, 'fe80::1%eth0'),
+])
+def test_scoped_addresses_refused(value, add, remove):
+    # regression: 'fe80::1%eth0' was accepted (a zone means nothing to the other nodes)
+    with pytest.raises(AnsibleFilterError, match=r"node_ips: .*'fe80::1%eth0' is a scoped address"):
+        node_ips(value, add=add, remove=remove)

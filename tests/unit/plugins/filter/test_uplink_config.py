@@ -38,3 +38,31 @@ def test_errors_are_filter_errors():
         up.uplink_config_parse('', 'yaml', 'eth0')
     with pytest.raises(AnsibleFilterError, match='ifcfg line .* is not KEY=value'):
         up.uplink_config_parse('garbage\n', 'ifcfg', 'eth0')
+
+
+@pytest.mark.parametrize('cfg, match', [
+    ({'routes': [{'dst': '10.1.0.0/16', 'via': '192.168.5.1'}]}, r'route 10.1.0.0/16: gateway 192.168.5.1 is in none of the networks of eth0 .*off-link'),
+    ({'gateway': '10.0.0.0'}, r'gateway 10.0.0.0 is the network address of 10.0.0.0/24'),
+    ({'gateway': '10.0.0.2'}, r'gateway 10.0.0.2 is an address of eth0 itself'),
+    ({'addresses': ['10.0.0.255/24']}, r"address '10.0.0.255/24' is the broadcast address of 10.0.0.0/24"),
+    ({'mtu': 1500.9}, r'mtu 1500.9 is not an integer between 68 and 65535'),
+    ({'interface': '-eth1'}, r"interface name '-eth1' is not valid"),
+])
+def test_accepted_without_complaint_before(cfg, match):
+    # regression: each of these rendered a configuration (MTU 1500.9 as 1500)
+    with pytest.raises(AnsibleFilterError, match='uplink_config: ' + match):
+        uc.uplink_config(dict({'interface': 'eth0', 'addresses': ['10.0.0.2/24']}, **cfg))
+
+
+def test_addr_info_string_is_a_filter_error():
+    # regression: AttributeError 'str' object has no attribute 'get'
+    with pytest.raises(AnsibleFilterError, match=r"uplink_config: ip -j addr output: eth0 addr_info must be a list, got str 'x'"):
+        uc.uplink_config('eth0', addr_json=[{'ifname': 'eth0', 'addr_info': 'x'}])
+
+
+def test_point_to_point_prefixes_still_accepted():
+    # /31 (RFC 3021) has no network/broadcast address; /32 hosts route through a gateway on another /31 network
+    out = uc.uplink_config({'interface': 'eth0', 'addresses': ['10.0.0.0/31', '10.1.0.5/32'], 'gateway': '10.0.0.1',
+                            'routes': [{'dst': '10.2.0.0/16', 'via': '10.0.0.1'}], 'mtu': '9000'})
+    assert out['config']['gateway'] == '10.0.0.1' and out['config']['mtu'] == 9000
+    assert up.uplink_config_parse(out['ifupdown'], 'ifupdown', 'eth0') == out['config']
