@@ -217,7 +217,7 @@ def render_journal(dests):
 
 # --------------------------------------------------------------------------- input checks
 
-def _shown(value, limit=80):
+def _shown(value, limit=512):
     text = value if isinstance(value, str) else str(value)
     if len(text) > limit:
         return '%r... (%d characters)' % (text[:limit], len(text))

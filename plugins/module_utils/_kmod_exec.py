@@ -47,7 +47,7 @@ JOURNAL_VERSION = 2
 STEP_KINDS = ('start', 'archive', 'journal', 'unload', 'move', 'remove', 'rmtree', 'depmod', 'load', 'journal-cleared')
 
 
-def shown(value, limit=80):
+def shown(value, limit=512):
     """A value for an error message: quoted, cut at ``limit`` characters (with the full length)."""
     text = value if isinstance(value, str) else str(value)
     if len(text) > limit:
@@ -331,8 +331,8 @@ class KmodSwitch:
         real = self.fs.realpath(backup_dir)
         if _inside(real, self.real_rel):
             raise KmodError('backup_dir %s lies inside the release directory %s (resolved: %s), whose files this '
-                            'module removes: choose a backup_dir outside %s' % (shown(backup_dir), self.rel_dir, real,
-                                                                               self.rel_dir))
+                            'module removes: choose a backup_dir outside %s'
+                            % (shown(backup_dir), self.rel_dir, real, self.rel_dir))
         probe = backup_dir
         while not self.fs.exists(probe):
             if self.fs.kind(probe) == 'link':

@@ -392,3 +392,46 @@ def test_parse_modinfo_elf_without_modinfo_section_ignores_decoys():
     renamed = data.replace(b'.modinfo\0', b'.modinfX\0')
     assert b'version=decoy-not-modinfo' in renamed
     assert parse_modinfo(renamed) == {}
+
+
+# --------------------------------------------------------------------------- journal v2 (_kmod_exec)
+
+def _edit(text, **changes):
+    import json
+    data = json.loads(text)
+    data.update(changes)
+    return json.dumps(data)
+
+
+def test_journal_v2_round_trip_and_damage():
+    from ansible_collections.cni.ovs.plugins.module_utils._kmod_exec import parse_journal_v2, render_journal
+    text = render_journal('5.14.0-1', ['weak-updates/openvswitch/openvswitch.ko'], ['/b/a.tar.gz'], ['openvswitch'],
+                          {'openvswitch.ko': 'extra/openvswitch/openvswitch.ko'})
+    got = parse_journal_v2(text, '5.14.0-1', 'J')
+    assert got == {'restored': ['weak-updates/openvswitch/openvswitch.ko'], 'archives': ['/b/a.tar.gz'],
+                   'unloaded': ['openvswitch'], 'info': {'openvswitch.ko': 'extra/openvswitch/openvswitch.ko'}}
+    for bad, why in [
+        (text[:len(text) // 2], 'not valid JSON'),
+        ('[]', 'unknown format'),
+        (text.replace('5.14.0-1', '4.18.0-1'), 'written for kernel'),
+        (text.replace('"weak-updates/openvswitch/openvswitch.ko"', '"../../etc/passwd"'), 'not inside the release'),
+        (text.replace('"weak-updates/openvswitch/openvswitch.ko"', '"/etc/passwd"'), 'not inside the release'),
+        (_edit(text, unloaded='openvswitch'), 'unloaded is not a list'),
+        (_edit(text, info={'openvswitch.ko': '../../x'}), 'not inside the release'),
+        (_edit(text, restored=[1]), 'restored is not a list'),
+    ]:
+        with pytest.raises(KmodError) as exc:
+            parse_journal_v2(bad, '5.14.0-1', '/x/J')
+        assert why in str(exc.value) and '/x/J' in str(exc.value) and 'damaged' in str(exc.value)
+
+
+@pytest.mark.parametrize('release', ['-v', '--help', '', '.', '..', 'a/b', 'a b', 'a\x00b', ' a', '~1'])
+def test_validate_release_refuses(release):
+    with pytest.raises(KmodError):
+        validate_release(release)
+
+
+def test_shown_cuts_long_values():
+    from ansible_collections.cni.ovs.plugins.module_utils._kmod_exec import shown
+    assert shown('abc') == "'abc'"
+    assert shown('x' * 1000) == "'%s'... (1000 characters)" % ('x' * 512)
