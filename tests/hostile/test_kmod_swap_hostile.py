@@ -70,7 +70,7 @@ def _cases():
     add('root-dangling-link', lambda t: {'modules_root': _link(t, 'gone-target', 'dangling')}, 'modules_root', 'path')
     add('root-link-to-file', lambda t: {'modules_root': _link(t, _file(t, 'f2'), 'tofile')}, 'modules_root', 'path')
     add('root-10mb', {'modules_root': '/' + 'a' * BIG}, 'modules_root', '/' + 'a' * BIG)
-    add('release-dir-links-outside', lambda t: _release_link_outside(t), 'kernel_release', None)
+    add('release-dir-links-outside', _release_link_outside, 'kernel_release', None)
     # backup_dir
     add('backup-in-nsx', lambda t: {'backup_dir': t.path('nsx', 'keep')}, 'backup_dir', 'path')
     add('backup-is-release-dir', lambda t: {'backup_dir': t.rel}, 'backup_dir', 'path')
@@ -109,12 +109,12 @@ def _cases():
     add('backup-not-bool', {'backup': 'perhaps'}, 'backup', 'perhaps')
     add('depmod-list', {'depmod': ['x']}, 'depmod', None)
     # symbolic links inside the tree
-    add('nsx-dir-link', lambda t: _replace_with_link(t, 'nsx'), 'nsx', None)
-    add('usr-backup-link', lambda t: _replace_with_link(t, BK), 'usr-ovs-kmod-backup', None)
-    add('ko-dangling-link', lambda t: _dangling_ko(t), 'vport-stt.ko', None)
-    add('journal-link', lambda t: _journal_link(t), 'journal', None)
-    add('journal-garbage', lambda t: _journal_garbage(t), 'journal', None)
-    add('info-outside', lambda t: _bad_info(t), 'INFO', None)
+    add('nsx-dir-link', _nsx_dir_link, 'nsx', None)
+    add('usr-backup-link', _usr_backup_link, 'usr-ovs-kmod-backup', None)
+    add('ko-dangling-link', _dangling_ko, 'vport-stt.ko', None)
+    add('journal-link', _journal_link, 'journal', None)
+    add('journal-garbage', _journal_garbage, 'journal', None)
+    add('info-outside', _bad_info, 'INFO', None)
     return c
 
 
@@ -150,6 +150,14 @@ def _replace_with_link(t, rel):
     os.rename(t.path(rel), outside)
     os.symlink(outside, t.path(rel))
     return {}
+
+
+def _nsx_dir_link(t):
+    return _replace_with_link(t, 'nsx')
+
+
+def _usr_backup_link(t):
+    return _replace_with_link(t, BK)
 
 
 def _dangling_ko(t):
