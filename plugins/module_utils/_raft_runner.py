@@ -56,6 +56,8 @@ class RaftCommands:
         self.tool = tool
         self.commands = []
         self.clock = time.monotonic
+        # a frozen member must not hang the module: ovs-appctl gives up after this many seconds
+        self.appctl_timeout = 10
 
     def _run(self, argv, check=True):
         rc, out, err = self.module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
@@ -72,7 +74,7 @@ class RaftCommands:
         if not stat.S_ISSOCK(os.stat(ctl).st_mode):
             return View(ctl, error='%s is not a socket' % ctl, missing=True)
         sampled_at = self.clock()
-        rc, out, err = self._run([self.appctl, '-t', ctl, 'cluster/status', self.db], check=False)
+        rc, out, err = self._run([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/status', self.db], check=False)
         text = out if out.strip() else err
         if rc != 0:
             both = (out + '\n' + err).strip()
@@ -86,10 +88,10 @@ class RaftCommands:
             return View(ctl, error='cannot parse cluster/status from %s: %s' % (ctl, exc), text=text)
 
     def kick(self, ctl, server):
-        return self._run([self.appctl, '-t', ctl, 'cluster/kick', self.db, server])[1].strip()
+        return self._run([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/kick', self.db, server])[1].strip()
 
     def leave(self, ctl):
-        return self._run([self.appctl, '-t', ctl, 'cluster/leave', self.db])[1].strip()
+        return self._run([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/leave', self.db])[1].strip()
 
     # ---- ovsdb-client -------------------------------------------------------
     def server_row(self, remote):

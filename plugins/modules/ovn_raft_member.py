@@ -618,6 +618,8 @@ def main():
         if val is not None and (not val or not os.path.isabs(val) or '\x00' in val or len(val) > 4096):
             module.fail_json(msg='%s must be an absolute path, got %r. Nothing was changed.' % (name, val[:200]))
     for name, val in [('ctl', ctl)] + [('peer_ctls', c) for c in p['peer_ctls']]:
+        if name == 'peer_ctls' and not os.path.lexists(val):
+            continue  # a stopped member's socket: its view reports the error, the leader decides
         if not os.path.exists(val):
             module.fail_json(msg='%s: %s: control socket %s does not exist (is ovsdb-server running, is the path right?). Nothing was changed.'
                              % (info['name'], name, val))

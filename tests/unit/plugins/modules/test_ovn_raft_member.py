@@ -49,7 +49,8 @@ class Fake:
 
     def __call__(self, cmds, argv, check=True):
         self.calls.append(argv)
-        key = (argv[2], argv[3]) if argv[0] == 'ovs-appctl' else (argv[0], argv[1])
+        rest = [a for a in argv if not a.startswith('--timeout=')]
+        key = (rest[2], rest[3]) if rest[0] == 'ovs-appctl' else (rest[0], rest[1])
         rc, out, err = self.answers.get(key, (0, '', ''))
         if check and rc != 0:
             raise _raft_runner.RaftCommandError('%s failed' % argv)
@@ -68,7 +69,7 @@ def test_refuses_kick_while_member_down_without_any_change(sockets, monkeypatch,
     fake = Fake({(sockets['n1'], 'cluster/status'): (0, fixture('real_nb3_leader_member_down.txt'), '')})
     res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'server_id': 'a5a0'}, fake, monkeypatch, capsys)
     assert res['failed'] and 'refusing to remove a5a0' in res['msg'] and 'Nothing was changed' in res['msg']
-    assert [c[3] for c in fake.calls] == ['cluster/status']
+    assert [c[4] for c in fake.calls] == ['cluster/status']
 
 
 def test_check_mode_plans_kick_of_down_member_and_runs_no_kick(sockets, monkeypatch, capsys):
@@ -76,7 +77,7 @@ def test_check_mode_plans_kick_of_down_member_and_runs_no_kick(sockets, monkeypa
     res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'address': '127.0.0.3', '_ansible_check_mode': True},
               fake, monkeypatch, capsys)
     assert res['changed'] and res['action'] == 'kick' and res['server_id'] == '4b25'
-    assert all(c[3] == 'cluster/status' for c in fake.calls)
+    assert all(c[4] == 'cluster/status' for c in fake.calls)
 
 
 def test_already_absent_is_unchanged(sockets, monkeypatch, capsys):
@@ -129,7 +130,8 @@ class SequenceFake(Fake):
 
     def __call__(self, cmds, argv, check=True):
         self.calls.append(argv)
-        key = (argv[2], argv[3]) if argv[0] == 'ovs-appctl' else (argv[0], argv[1])
+        rest = [a for a in argv if not a.startswith('--timeout=')]
+        key = (rest[2], rest[3]) if rest[0] == 'ovs-appctl' else (rest[0], rest[1])
         answers = self.answers.get(key, [(0, '', '')])
         rc, out, err = answers.pop(0) if len(answers) > 1 else answers[0]
         if check and rc != 0:
@@ -148,7 +150,7 @@ def test_kick_committed_then_dropped_is_detected(sockets, monkeypatch, capsys):
               fake, monkeypatch, capsys)
     assert res['failed'], res
     assert 'was committed, but it did not hold' in res['msg'] and res['changed'] and '4b25' in res['msg'], res['msg']
-    assert [c[3] for c in fake.calls].count('cluster/kick') == 1
+    assert [c[4] for c in fake.calls].count('cluster/kick') == 1
 
 
 def test_kick_never_committed_times_out_with_views(sockets, monkeypatch, capsys):
