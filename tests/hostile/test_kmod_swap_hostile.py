@@ -115,6 +115,7 @@ def _cases():
     add('journal-link', _journal_link, 'journal', None)
     add('journal-garbage', _journal_garbage, 'journal', None)
     add('info-outside', _bad_info, 'INFO', None)
+    add('info-dest-through-link', _info_dest_link, 'extra/openvswitch/openvswitch.ko', None)
     return c
 
 
@@ -174,6 +175,14 @@ def _journal_link(t):
 
 def _journal_garbage(t):
     _write(t.path('.cni-ovs-kmod-swap.journal'), b'\x00\xff{"restored": [')
+    return {}
+
+
+def _info_dest_link(t):
+    outside = os.path.join(t.root, 'outside-extra')
+    os.makedirs(os.path.join(outside, 'openvswitch'))
+    os.symlink(outside, t.path('extra'))
+    _write(t.path(BK, 'INFO'), b'openvswitch.ko extra/openvswitch/openvswitch.ko\n')
     return {}
 
 
