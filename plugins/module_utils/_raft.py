@@ -52,16 +52,15 @@ class RaftStatusParseError(ValueError):
 
 
 def _int(key, value, lineno):
-    try:
-        return int(value)
-    except ValueError:
-        raise RaftStatusParseError('line %d: %s is %r, expected an integer' % (lineno, key, value))
+    if not value.isdigit() or not value.isascii():
+        raise RaftStatusParseError('line %d: %s is %r, expected a non-negative integer' % (lineno, key, value[:80]))
+    return int(value)
 
 
 def _parse_server(line, lineno):
     m = _SERVER_RE.match(line)
     if not m:
-        raise RaftStatusParseError('line %d: %r is not a "Servers:" entry of the form "<sid> (<sid> at <address>) ..."' % (lineno, line))
+        raise RaftStatusParseError('line %d: %r is not a "Servers:" entry of the form "<sid> (<sid> at <address>) ..."' % (lineno, line[:80]))
     sid, sid2, address, rest = m.groups()
     if sid != sid2:
         raise RaftStatusParseError('line %d: server entry names two ids %s and %s' % (lineno, sid, sid2))
@@ -95,7 +94,7 @@ def _parse_server(line, lineno):
             server['last_msg_ms'] = int(m.group(1))
             rest = rest[m.end():].strip()
             continue
-        raise RaftStatusParseError('line %d: unexpected text %r in server entry %s' % (lineno, rest, sid))
+        raise RaftStatusParseError('line %d: unexpected text %r in server entry %s' % (lineno, rest[:80], sid))
     return server
 
 
@@ -104,7 +103,7 @@ def _parse_connections(value, lineno):
     for tok in value.split():
         m = _CONN_RE.match(tok)
         if not m or bool(m.group(1)) != bool(m.group(4)):
-            raise RaftStatusParseError('line %d: connection %r is not of the form <-sid, ->sid or (->sid)' % (lineno, tok))
+            raise RaftStatusParseError('line %d: connection %r is not of the form <-sid, ->sid or (->sid)' % (lineno, tok[:80]))
         conns.append({
             'direction': 'in' if m.group(2) == '<-' else 'out',
             # 0000 is an outgoing connection whose peer has not said who it is yet.
@@ -168,7 +167,7 @@ def parse_cluster_status(text):
                 continue
             if not line.startswith('Name: '):
                 raise RaftStatusParseError(
-                    'line %d: %r: expected the output of "ovs-appctl cluster/status <db>", which starts with "Name: <database>"' % (lineno, line))
+                    'line %d: %r: expected the output of "ovs-appctl cluster/status <db>", which starts with "Name: <database>"' % (lineno, line[:80]))
             seen_name = True
         if in_servers:
             if _TRAILER_RE.match(line):
@@ -192,7 +191,7 @@ def parse_cluster_status(text):
             continue
         key, sep, value = line.partition(':')
         if not sep:
-            raise RaftStatusParseError('line %d: %r is not a "Key: value" line of cluster/status' % (lineno, line))
+            raise RaftStatusParseError('line %d: %r is not a "Key: value" line of cluster/status' % (lineno, line[:80]))
         value = value.strip()
         if key in _STR_KEYS:
             res[_STR_KEYS[key]] = value
@@ -204,14 +203,16 @@ def parse_cluster_status(text):
                 continue
             m = _ID_PAIR_RE.match(value)
             if not m or not m.group(2).startswith(m.group(1)):
-                raise RaftStatusParseError('line %d: %s %r is not of the form "abcd (abcd....-....)"' % (lineno, key, value))
+                raise RaftStatusParseError('line %d: %s %r is not of the form "abcd (abcd....-....)"' % (lineno, key, value[:80]))
             res[field], res[field + '_full'] = m.group(1), m.group(2)
         elif key == 'Remotes for joining':
             res['remotes_for_joining'] = value.split()
         elif key == 'Log':
             m = _LOG_RE.match(value)
             if not m:
-                raise RaftStatusParseError('line %d: Log %r is not of the form "[first, next]"' % (lineno, value))
+                raise RaftStatusParseError('line %d: Log %r is not of the form "[first, next]"' % (lineno, value[:80]))
+            if int(m.group(1)) > int(m.group(2)):
+                raise RaftStatusParseError('line %d: Log %r: the first index is after the next index' % (lineno, value))
             res['log_first_index'] = int(m.group(1))
             res['log_next_index'] = int(m.group(2))
             res['log_last_index'] = int(m.group(2)) - 1
@@ -229,7 +230,7 @@ def parse_cluster_status(text):
     elif res['leader'] and SHORT_ID_RE.match(res['leader']):
         res['leader_id'] = res['leader']
     elif res['leader'] not in (None, 'unknown'):
-        raise RaftStatusParseError('Leader %r is neither "self", "unknown" nor a 4-hex-digit server id' % res['leader'])
+        raise RaftStatusParseError('Leader %r is neither "self", "unknown" nor a 4-hex-digit server id' % res['leader'][:80])
     if res['leader_id'] and res['servers'] and res['leader_id'] not in [s['id'] for s in res['servers']]:
         raise RaftStatusParseError('Leader %s is not in the Servers list (%s): the text is inconsistent or truncated'
                                    % (res['leader_id'], ', '.join(s['id'] for s in res['servers'])))

@@ -39,7 +39,7 @@ import re
 from ansible_collections.cni.ovs.plugins.module_utils._raft import FULL_ID_RE, SHORT_ID_RE
 
 __all__ = [
-    'RaftInputError', 'KNOWN_DBS', 'resolve_db', 'normalize_server_id', 'parse_address',
+    'RaftInputError', 'shown', 'KNOWN_DBS', 'resolve_db', 'normalize_server_id', 'parse_address',
     'address_matches', 'parse_server_row', 'member_liveness', 'assess_health',
     'find_servers', 'resolve_target', 'plan_removal', 'removal_done', 'plan_join', 'caught_up',
     'check_number', 'pick_leader', 'LivenessProof', 'COMMON_NUMBERS',
@@ -58,6 +58,13 @@ class RaftInputError(ValueError):
     """A user-supplied value (database, server id, address) is malformed."""
 
 
+def shown(value, limit=80):
+    """repr() of a user value for an error message, cut after ``limit`` characters (a 10 MB string stays readable)."""
+    if isinstance(value, str) and len(value) > limit:
+        return '%r... (%d characters)' % (value[:limit], len(value))
+    return repr(value)
+
+
 # Numeric options shared by ovn_raft_member and ovn_cluster_info: (minimum, minimum allowed?, maximum).
 COMMON_NUMBERS = {
     'stale_factor': (0.0, False, 1000.0),
@@ -71,8 +78,13 @@ def check_number(name, value, minimum=None, allow_minimum=True, maximum=None):
     """Return ``value`` as a float when it is a finite number in range; else raise naming option and value."""
     if value is None:
         return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise RaftInputError('%s must be a number, got %s' % (name, shown(value)))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RaftInputError('%s must be a number, got %r' % (name, value))
+        raise RaftInputError('%s must be a number, got %s' % (name, shown(value)))
     value = float(value)
     if value != value or value in (float('inf'), float('-inf')):
         raise RaftInputError('%s must be a finite number, got %s' % (name, value))
@@ -119,15 +131,15 @@ def resolve_db(db):
     their full names), ``None`` for any other database.
     """
     if not isinstance(db, str) or not db.strip():
-        raise RaftInputError('db must be nb, sb or a database name such as OVN_Northbound, got %r' % (db,))
+        raise RaftInputError('db must be nb, sb or a database name such as OVN_Northbound, got %s' % shown(db))
     key = db.strip()
     if key.lower() in KNOWN_DBS:
         return dict(KNOWN_DBS[key.lower()])
     for info in KNOWN_DBS.values():
         if info['name'] == key:
             return dict(info)
-    if not _DB_NAME_RE.match(key):
-        raise RaftInputError('db %r is not nb, sb or a valid OVSDB database name (letters, digits, underscore)' % db)
+    if not _DB_NAME_RE.match(key) or len(key) > 255:
+        raise RaftInputError('db %s is not nb, sb or a valid OVSDB database name (letters, digits, underscore; at most 255)' % shown(db))
     return {'name': key, 'ctl': None, 'remote': None}
 
 
@@ -140,8 +152,8 @@ def normalize_server_id(value):
         return sid, None
     if FULL_ID_RE.match(sid):
         return sid[:4], sid
-    raise RaftInputError('server_id %r is neither a 4-hex-digit short id (for example 1b9a) '
-                         'nor a full server UUID (as printed by "cluster/sid")' % value)
+    raise RaftInputError('server_id %s is neither a 4-hex-digit short id (for example 1b9a) '
+                         'nor a full server UUID (as printed by "cluster/sid")' % shown(value))
 
 
 def _ip_or_text(host):
@@ -159,21 +171,22 @@ def parse_address(value, strict=True):
     input); addresses read from ``cluster/status`` may carry host names.
     """
     if not isinstance(value, str) or not value.strip():
-        raise RaftInputError('address must be a non-empty string such as tcp:172.18.0.5:6643 or 172.18.0.5, got %r' % (value,))
+        raise RaftInputError('address must be a non-empty string such as tcp:172.18.0.5:6643 or 172.18.0.5, got %s' % shown(value))
     text = value.strip()
     m = _ADDR_RE.match(text)
     if m:
         proto, host6, host, port = m.group(1), m.group(2), m.group(3), int(m.group(4))
         host = host6 if host6 is not None else host
         if not 0 < port < 65536:
-            raise RaftInputError('address %r: port %d is out of range' % (value, port))
+            raise RaftInputError('address %s: port %d is out of range' % (shown(value), port))
     else:
         proto, port, host = None, None, text[1:-1] if text.startswith('[') and text.endswith(']') else text
         if ':' in host and not _is_ip(host):
-            raise RaftInputError('address %r is not of the form tcp:<ip>:<port>, ssl:<ip>:<port> or a bare IP address' % value)
+            raise RaftInputError('address %s is not of the form tcp:<ip>:<port>, ssl:<ip>:<port> or a bare IP address' % shown(value))
     ip = _ip_or_text(host)
     if strict and not isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        raise RaftInputError('address %r: %r is not an IP address (expected tcp:<ip>:<port>, ssl:<ip>:<port> or a bare IP)' % (value, host))
+        raise RaftInputError('address %s: %s is not an IP address (expected tcp:<ip>:<port>, ssl:<ip>:<port> or a bare IP)'
+                             % (shown(value), shown(host)))
     return {'proto': proto, 'host': host, 'ip': ip, 'port': port, 'text': text}
 
 

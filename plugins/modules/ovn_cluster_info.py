@@ -64,7 +64,7 @@ options:
     description:
       - A member is stale when the leader has not heard from it for more than this many election timers.
       - A finite number, more than 0, at most 1000.
-    type: float
+    type: raw
     default: 3
 attributes:
   idempotent:
@@ -229,7 +229,7 @@ def main():
             peer_ctls=dict(type='list', elements='path', default=[]),
             remote=dict(type='str'),
             expected_addresses=dict(type='list', elements='str'),
-            stale_factor=dict(type='float', default=3.0),
+            stale_factor=dict(type='raw', default=3.0),
         ),
         supports_check_mode=True,
     )
@@ -250,7 +250,7 @@ def main():
         module.fail_json(msg='db %s is not nb or sb: give ctl, the control socket of one of its members' % info['name'])
     for name, val in [('ctl', ctl)] + [('peer_ctls', c) for c in p['peer_ctls']]:
         if not val or not os.path.isabs(val) or '\x00' in val or len(val) > 4096:
-            module.fail_json(msg='%s must be an absolute path, got %r' % (name, val[:200]))
+            module.fail_json(msg='%s must be an absolute path of at most 4096 characters, got %r' % (name, val[:200]))
     if not os.path.exists(ctl):
         module.fail_json(msg='%s: ctl: control socket %s does not exist (is ovsdb-server running, is the path right?)' % (info['name'], ctl))
     if not stat.S_ISSOCK(os.stat(ctl).st_mode):

@@ -121,20 +121,20 @@ options:
     default: false
   timeout:
     description: Seconds to wait for a removal to be committed, or for a new member to catch up. A finite number, more than 0, at most 86400.
-    type: float
+    type: raw
     default: 60
   settle_timeout:
     description: Seconds to wait for uncommitted entries to drain before refusing. A finite number from 0 to 3600.
-    type: float
+    type: raw
     default: 5
   hold:
     description:
       - Seconds to watch a committed removal before declaring it held. Defaults to two election timers. A finite number from 0 to 3600.
-    type: float
+    type: raw
   stale_factor:
     description: Election timers without a message after which a member counts as stale (reported only). A finite number, more than 0,
       at most 1000.
-    type: float
+    type: raw
     default: 3
 attributes:
   check_mode:
@@ -574,10 +574,10 @@ def main():
             remotes=dict(type='list', elements='str'),
             remove_stale=dict(type='bool', default=False),
             wipe_stale_db=dict(type='bool', default=False),
-            timeout=dict(type='float', default=60),
-            settle_timeout=dict(type='float', default=5),
-            hold=dict(type='float'),
-            stale_factor=dict(type='float', default=3),
+            timeout=dict(type='raw', default=60),
+            settle_timeout=dict(type='raw', default=5),
+            hold=dict(type='raw'),
+            stale_factor=dict(type='raw', default=3),
         ),
         mutually_exclusive=[('server_id', 'address')],
         required_if=[
@@ -616,7 +616,7 @@ def main():
     paths += [('peer_ctls', c) for c in p['peer_ctls']]
     for name, val in paths:
         if val is not None and (not val or not os.path.isabs(val) or '\x00' in val or len(val) > 4096):
-            module.fail_json(msg='%s must be an absolute path, got %r. Nothing was changed.' % (name, val[:200]))
+            module.fail_json(msg='%s must be an absolute path of at most 4096 characters, got %r. Nothing was changed.' % (name, val[:200]))
     for name, val in [('ctl', ctl)] + [('peer_ctls', c) for c in p['peer_ctls']]:
         if name == 'peer_ctls' and not os.path.lexists(val):
             continue  # a stopped member's socket: its view reports the error, the leader decides
