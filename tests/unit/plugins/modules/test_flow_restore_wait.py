@@ -64,7 +64,7 @@ def run(capsys, switch, check=False, diff=False, **args):
     params['_ansible_check_mode'] = check
     params['_ansible_diff'] = diff
 
-    def method(_self, argv, data=None):
+    def method(_self, argv, data=None, timeout=None):  # pylint: disable=unused-argument
         return switch(argv, data)
 
     with patch_module_args(params):
@@ -140,8 +140,9 @@ def test_saved_writes_0600_files_then_is_idempotent(capsys, live_rundir, tmp_pat
 def test_saved_refuses_to_overwrite_an_unfinished_restart(capsys, live_rundir, tmp_path):
     save_dir = tmp_path / 'save'
     save_dir.mkdir()
+    counts = {'flows': 0, 'groups': 0, 'meters': 0, 'tlv': 0}
     (save_dir / 'manifest.json').write_text(json.dumps({'operation': 'restarted', 'phase': 'started', 'old_pid': 1,
-                                                        'bridges': {'br-fx': {}}}))
+                                                        'bridges': {'br-fx': {'of_version': 'OpenFlow15', 'counts': counts}}}))
     res = run(capsys, Switch(), state='saved', rundir=live_rundir, save_dir=str(save_dir))
     assert res['failed'] and 'refusing to overwrite' in res['msg']
     assert sorted(os.listdir(str(save_dir))) == ['manifest.json']
