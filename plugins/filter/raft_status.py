@@ -16,8 +16,11 @@ description:
   - Works on output gathered on the node (M(ansible.builtin.command)) or through the Kubernetes API
     (M(kubernetes.core.k8s_exec) into an C(ovn-central) pod).
   - The exit code of C(cluster/status) is 0 in every raft state, and its C(Status) line alone is no
-    health signal; look at C(role), C(leader_id), C(entries_not_committed) and C(servers), or use
-    the C(cni.ovs.ovn_cluster_info) module for a health verdict.
+    health signal; look at C(role), C(leader_id), C(entries_not_committed), C(connections) and C(servers),
+    or use the C(cni.ovs.ovn_cluster_info) module for a health verdict.
+  - Fails with an error naming the offending line and value when the text is not such output, including
+    inconsistent text (a C(Leader) that is not in a non-empty C(Servers) list, C(Log [A, B]) with A after B,
+    a negative or non-numeric counter).
 options:
   _input:
     description: The text of C(cluster/status), as one string (for example C(result.stdout)).
@@ -133,6 +136,9 @@ _value:
         established:
           description: Whether the connection is up.
           type: bool
+    connections_listed:
+      description: Whether a C(Connections) line was printed (without it, C(connections) says nothing about liveness).
+      type: bool
     disconnections:
       description: Number of disconnections seen.
       type: int

@@ -323,6 +323,8 @@ class LivenessProof:
         for m in member_liveness(status):
             if m['self']:
                 self.heard.add(m['id'])
+            elif m['lost'] is None:
+                continue  # not tracked by this view (not the leader): nothing is proven
             elif m['lost']:
                 self.lost.add(m['id'])
                 self.heard.discard(m['id'])

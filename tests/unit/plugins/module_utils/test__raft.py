@@ -190,3 +190,15 @@ def test_errors(text, match):
 def test_non_string():
     with pytest.raises(RaftStatusParseError, match='got dict'):
         parse_cluster_status({})
+
+
+def test_leader_not_in_servers_is_refused():
+    text = load('real_nb3_follower').replace('Leader: d133', 'Leader: beef')
+    with pytest.raises(RaftStatusParseError, match='Leader beef is not in the Servers list'):
+        parse_cluster_status(text)
+
+
+def test_connections_listed_flag():
+    assert parse_cluster_status(load('real_nb3_leader'))['connections_listed'] is True
+    text = '\n'.join(ln for ln in load('real_nb3_leader').splitlines() if not ln.startswith('Connections:'))
+    assert parse_cluster_status(text)['connections_listed'] is False

@@ -12,8 +12,9 @@ import pytest
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft import parse_cluster_status
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
-    RaftInputError, address_matches, assess_health, caught_up, find_servers, normalize_server_id,
-    parse_address, parse_server_row, plan_join, plan_removal, removal_done, resolve_db,
+    LivenessProof, RaftInputError, address_matches, assess_health, caught_up, check_number, find_servers, member_liveness,
+    normalize_server_id, parse_address, parse_server_row, pick_leader, plan_join, plan_removal, removal_done, resolve_db,
+    resolve_target,
 )
 
 FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'raft')
@@ -298,3 +299,98 @@ def test_caught_up():
     lagging = copy.deepcopy(new)
     lagging['entries_not_applied'] = 2
     assert not caught_up(lagging, 7)
+
+
+# ---- liveness, exact targets, numbers, one leader rule (issue: raft safety) ------------------
+
+
+def test_member_killed_2s_ago_under_8s_timer_is_lost_at_once():
+    """Recorded: election timer 8 s, follower dc9c SIGKILLed 2 s before; its last msg (3.2 s) is within one timer."""
+    s = st('real_raft_et8000_killed_2s')
+    live = dict((m['id'], m) for m in member_liveness(s))
+    assert live['dc9c']['last_msg_ms'] < s['election_timer']
+    assert live['dc9c']['connection'] == 'down' and live['dc9c']['lost'] and not live['dc9c']['connected']
+    assert live['8040']['connection'] == 'up' and live['8040']['connected']
+    # removing the live follower 8040 would leave e3fa + dead dc9c: refused
+    plan = plan_removal(s, '8040', local_id='e3fa')
+    assert plan['action'] == 'refuse' and 'dc9c' in plan['reason']
+    assert plan_removal(s, 'dc9c', local_id='e3fa')['action'] == 'kick'
+    health = assess_health(s)
+    assert not health['healthy'] and health['unreachable_members'] == ['dc9c']
+
+
+def test_liveness_proof_needs_a_message_after_the_start():
+    s = st('real_nb3_leader')           # a5a0 and 4b25 last heard 11 ms before the sample
+    proof = LivenessProof(started=100.0)
+    proof.add(s, sampled_at=100.005)   # heard 11 ms before 100.005: before the start
+    assert proof.alive() == {'d133'} and sorted(proof.undecided()) == ['4b25', 'a5a0']
+    proof.add(s, sampled_at=100.5)     # heard at ~100.489: after the start
+    assert proof.alive() == {'d133', 'a5a0', '4b25'} and proof.undecided() == []
+    assert plan_removal(s, '4b25', local_id='d133', alive={'d133'})['action'] == 'refuse'
+    assert plan_removal(s, '4b25', local_id='d133', alive=proof.alive())['action'] == 'kick'
+
+
+def test_liveness_proof_lost_is_sticky_and_a_new_leader_restarts_it():
+    down = st('real_nb3_leader_member_down')
+    proof = LivenessProof(started=0.0)
+    proof.add(down, sampled_at=10.0)
+    assert '4b25' in proof.lost
+    proof.add(st('real_nb3_leader'), sampled_at=11.0)     # same leader, same term: 4b25 stays lost
+    assert '4b25' in proof.lost and '4b25' not in proof.alive()
+    other = st('real_nb3_leader')
+    other['term'] = 2
+    proof.add(other, sampled_at=12.0)
+    assert proof.started == 12.0 and proof.lost == set()
+    assert proof.deadline() == 12.0 + 2.0 / 3.0 + 0.5
+
+
+@pytest.mark.parametrize('value, ok', [
+    (5, 5.0), ('2.5', 2.5), (0, 0.0), (float('nan'), None), (float('inf'), None), (-5, None), ('abc', None),
+    (True, None), ([1], None), (3601, None),
+])
+def test_check_number(value, ok):
+    if ok is None:
+        with pytest.raises(RaftInputError, match='^hold '):
+            check_number('hold', value, 0.0, True, 3600.0)
+    else:
+        assert check_number('hold', value, 0.0, True, 3600.0) == ok
+
+
+def test_resolve_target_full_ids_exact_and_ambiguous_short_ids():
+    s = st('real_nb3_leader')
+    a5a0 = 'a5a06094-3f23-4fd8-a366-2247601d5cf1'
+    assert resolve_target(s, server_id=a5a0, known_full_ids={'a5a0': a5a0}) == {'id': 'a5a0', 'name': a5a0, 'reason': 'member %s' % a5a0}
+    assert resolve_target(s, server_id='a5a0ffff-3f23-4fd8-a366-2247601d5cf1', known_full_ids={'a5a0': a5a0})['id'] is None
+    with pytest.raises(RaftInputError, match='cannot be verified'):
+        resolve_target(s, server_id=a5a0)
+    # the answering server's own full id is in its status
+    assert resolve_target(s, server_id='d1338c18-420b-4e2c-a21f-29b50a8ba9fb')['id'] == 'd133'
+    assert resolve_target(s, server_id='d1338c18-420b-4e2c-a21f-29b50a8ba9fc')['id'] is None
+    dup = copy.deepcopy(s)
+    dup['servers'][2]['id'] = 'a5a0'
+    with pytest.raises(RaftInputError, match='ambiguous'):
+        resolve_target(dup, server_id='a5a0')
+    assert resolve_target(s, address='127.0.0.2', known_full_ids={'a5a0': a5a0})['name'] == a5a0
+
+
+def test_pick_leader_one_rule():
+    lead, fol = st('real_nb3_leader'), st('real_nb3_follower')
+    assert pick_leader([fol, None, lead]) == 2
+    assert pick_leader([fol]) is None
+    stale = copy.deepcopy(lead)
+    stale['server_id'], stale['term'] = 'a5a0', 0            # a deposed leader of an older term
+    assert pick_leader([stale, lead]) == 1
+    twin = copy.deepcopy(lead)
+    twin['server_id'] = 'a5a0'                               # two leaders in one term: refuse to choose
+    assert pick_leader([lead, twin]) is None
+    assert pick_leader([lead], cluster_id='ffff') is None
+
+
+def test_plan_join_starts_a_join_request_left_by_a_failed_start():
+    s = st('real_nb3_leader')
+    cid = s['cluster_id_full']
+    plan = plan_join(s, 'tcp:127.0.0.4:16643', None, '22bdae30-60c3-4560-abfc-33d39c3d4732', cid, db_file_exists=True, db_file_fresh=True)
+    assert plan['action'] == 'start' and plan['new_server_id'] == '22bd'
+    # the same file that has run (not fresh) is a stale file: wipe it or refuse
+    plan = plan_join(s, 'tcp:127.0.0.4:16643', None, '22bdae30-60c3-4560-abfc-33d39c3d4732', cid, db_file_exists=True)
+    assert plan['action'] == 'refuse' and 'wipe_stale_db' in plan['reason']
