@@ -141,6 +141,8 @@ class SaveDir:
             raise Abort('%s=%s must be a non-empty absolute path; nothing was changed' % (self.param, _shown(self.path)))
         if '\0' in self.path or len(self.path) > 4096:
             raise Abort('%s=%s is not a usable path; nothing was changed' % (self.param, _shown(self.path)))
+        if '..' in self.path.split('/'):
+            raise Abort('%s=%s contains a .. component; give the path without it; nothing was changed' % (self.param, _shown(self.path)))
         if not os.path.isabs(self.path):
             raise Abort('%s=%s is a relative path; give an absolute one; nothing was changed' % (self.param, _shown(self.path)))
         if os.path.lexists(self.path):
@@ -258,9 +260,9 @@ def validate_manifest(doc, path):
         _fail_shape(path, '"bridges" is %s, expected a non-empty object' % _shown(bridges))
     for name, entry in bridges.items():
         try:
-            safe_bridge_filename(name)
-        except OvsPlanError as exc:
-            _fail_shape(path, '"bridges": %s' % exc)
+            check_bridge_name(name)
+        except Abort:
+            _fail_shape(path, '"bridges" names %s, which is not a usable bridge name' % _shown(name))
         if not isinstance(entry, dict):
             _fail_shape(path, '"bridges.%s" is %s, expected an object' % (name, _shown(entry)))
         if entry.get('of_version') not in OF_VERSIONS:
@@ -723,7 +725,7 @@ class RestartCore:
         wanted = self.p['bridges'] or sorted(available)
         missing = [b for b in wanted if b not in available]
         if missing:
-            raise Abort('bridge(s) %s not found (known: %s); nothing was changed'
+            raise Abort('bridges: %s not found in the database (known: %s); nothing was changed'
                         % (', '.join(missing), ', '.join(sorted(available)) or 'none'))
         for bridge in wanted:
             safe_bridge_filename(bridge)
@@ -845,7 +847,7 @@ class RestartCore:
         bridges = self.p['bridges'] or sorted(saved_bridges)
         unknown = [b for b in bridges if b not in saved_bridges]
         if unknown:
-            raise Abort('bridge(s) %s have no saved state in %s; nothing was changed' % (', '.join(unknown), self.save_dir))
+            raise Abort('bridges: %s have no saved state in %s; nothing was changed' % (', '.join(unknown), self.save_dir))
         # Every saved file is checked against the manifest before anything is changed.
         saved = dict((b, self.load_saved(b)) for b in bridges)
         flag = self.read_flag()
@@ -996,7 +998,7 @@ class RestartCore:
                     self.read_flag()
                 except (Abort, OvsParseError) as exc:
                     raise Abort('the database %s does not answer (%s); the old ovs-vswitchd was not stopped'
-                                % (p['db'], getattr(exc, 'msg', exc)))
+                                % (_shown(p['db']), getattr(exc, 'msg', exc)))
                 self.write_manifest(phase='stopping')
                 self.boundary('stopping')
                 if p['start'] == 'external':
@@ -1087,7 +1089,7 @@ class RestartCore:
         parts = ['ovs-vswitchd pid %d is running' % pid if pid else 'no ovs-vswitchd is running']
         db = self.p['db']
         if db.startswith('unix:') and not self._connects(db[len('unix:'):]):
-            parts.append('flow-restore-wait is unknown (the database %s does not answer)' % db)
+            parts.append('flow-restore-wait is unknown (the database %s does not answer)' % _shown(db))
         else:
             try:
                 parts.append('flow-restore-wait is %s' % ('set' if self.read_flag() else 'not set'))
