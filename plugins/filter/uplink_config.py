@@ -38,7 +38,8 @@ options:
     type: raw
   route_json:
     description: Output of C(ip -j -4 route show dev IF) (string or parsed list). Kernel-made connected routes are
-      not persisted; the default route becomes the gateway. Only with O(addr_json).
+      not persisted; the first default route with a gateway becomes the gateway (other default routes are listed in
+      C(skipped)). Only with O(addr_json).
     type: raw
 """
 

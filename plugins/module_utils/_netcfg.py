@@ -120,8 +120,12 @@ def config_from_ip_json(interface, addr_json, route_json):
         if r.get('protocol') == 'kernel' and not via:
             continue  # connected route, made by the kernel from the address
         if dst == 'default':
-            if gateway is None:
+            if not via:
+                skipped.append('default route without a gateway (device route; not persisted)')
+            elif gateway is None:
                 gateway = via
+            elif via != gateway:
+                skipped.append('default route via %s (only the first default route is persisted, via %s)' % (via, gateway))
             continue
         if r.get('type') not in (None, 'unicast'):
             skipped.append('route %s (type %s)' % (dst, r.get('type')))

@@ -118,3 +118,30 @@ def test_route_file_rejects_other_device_and_address_format():
         n.parse_routes('10.0.0.0/8 via 172.16.1.1 dev eth2\n', 'eth1')
     with pytest.raises(n.NetcfgError, match='ADDRESSn= format'):
         n.parse_routes('ADDRESS0=10.0.0.0\n', 'eth1')
+
+
+def test_default_routes_not_persisted_are_reported():
+    # a device-only default route and a second default route used to vanish without a word
+    routes = ('[{"dst":"default","gateway":"198.18.0.1","flags":[]},{"dst":"default","gateway":"198.18.0.2","metric":200,"flags":[]}]')
+    cfg, skipped = n.config_from_ip_json('eth0', fixture('lab-eth0-addr.json'), routes)
+    assert cfg['gateway'] == '198.18.0.1'
+    assert 'default route via 198.18.0.2 (only the first default route is persisted, via 198.18.0.1)' in skipped
+    cfg, skipped = n.config_from_ip_json('eth0', fixture('lab-eth0-addr.json'), '[{"dst":"default","scope":"link","flags":[]}]')
+    assert cfg['gateway'] is None
+    assert 'default route without a gateway (device route; not persisted)' in skipped
+
+
+@pytest.mark.parametrize('text, message', [
+    ('iface eth1 inet static\n    address 10.0.0.5/24\n    up ip addr replace\n', r"line 'up ip addr replace' has no address"),
+    ('iface eth1 inet static\n    address 10.0.0.5/24\n    gateway 10.9.9.1\n', r'gateway 10.9.9.1 is in none of the networks'),
+])
+def test_parse_ifupdown_errors(text, message):
+    # regression: the cut "up ip addr replace" line raised IndexError
+    with pytest.raises(n.NetcfgError, match=message):
+        n.parse_ifupdown(text, 'eth1')
+
+
+def test_parse_ifcfg_bad_netmask_is_an_error():
+    # regression: ipaddress.NetmaskValueError escaped as a traceback
+    with pytest.raises(n.NetcfgError, match=r"ifcfg NETMASK=.*'garbage' is not an IPv4 netmask"):
+        n.parse_ifcfg('DEVICE=eth1\nIPADDR=10.0.0.5\nNETMASK=garbage\n', 'eth1')
