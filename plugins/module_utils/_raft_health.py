@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft import FULL_ID_RE, SHORT_ID_RE
@@ -86,7 +87,7 @@ def check_number(name, value, minimum=None, allow_minimum=True, maximum=None):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RaftInputError('%s must be a number, got %s' % (name, shown(value)))
     value = float(value)
-    if value != value or value in (float('inf'), float('-inf')):
+    if not math.isfinite(value):
         raise RaftInputError('%s must be a finite number, got %s' % (name, value))
     if minimum is not None and (value < minimum or (value == minimum and not allow_minimum)):
         raise RaftInputError('%s must be %s %s, got %s' % (name, '>=' if allow_minimum else '>', minimum, value))

@@ -266,8 +266,12 @@ class RaftMember:
         self.cmds = RaftCommands(module, self.db)
         self.sleep = time.sleep
         self.clock = time.monotonic
-        self.cmds.clock = lambda: self.clock()
+        self.cmds.clock = self.now
         self.done = []
+
+    def now(self):
+        """``self.clock()``, looked up at call time (tests replace ``clock``)."""
+        return self.clock()
 
     def fail(self, msg, changed=False, **kw):
         self.module.fail_json(msg='%s: %s' % (self.db, msg), changed=changed, **kw)

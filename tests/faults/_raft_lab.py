@@ -37,7 +37,7 @@ ENV = dict(os.environ, LANG='C', LC_ALL='C')
 def free_port(n):
     """A TCP port free on 127.0.0.1..n (tried by binding), chosen at random in 20000-29999."""
     import random
-    for _ in range(200):
+    for _attempt in range(200):
         port = random.randint(20000, 29999)
         socks = []
         try:

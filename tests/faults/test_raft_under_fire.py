@@ -184,7 +184,7 @@ def test_kill_leader_after_kick_3_members_reports_changed_true_and_rerun_converg
         lab.start(lead)
         assert lab.wait_leader(20) is not None
         args.update(ctl=lab.ctl(lead), timeout=30)
-        for _ in range(3):
+        for _attempt in range(3):
             again = run_module(ovn_raft_member, args)
             if not again.get('failed') and not again['changed']:
                 break
@@ -215,7 +215,7 @@ def test_kill_leader_after_kick_5_members_reports_changed_true_and_rerun_converg
         new_lead = lab.wait_leader(20)
         assert new_lead is not None
         args.update(ctl=lab.ctl(new_lead), peer_ctls=lab.ctls(exclude=[lead, new_lead]), timeout=30)
-        for _ in range(3):
+        for _attempt in range(3):
             again = run_module(ovn_raft_member, args)
             if not again.get('failed') and not again['changed']:
                 break
