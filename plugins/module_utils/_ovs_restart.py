@@ -22,6 +22,7 @@ import signal
 import socket
 import stat
 import struct
+import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -205,6 +206,35 @@ class SaveDir:
             return data.decode('utf-8')
         except UnicodeDecodeError:
             raise Abort('%s is not UTF-8 text; nothing was changed' % self.file(name))
+
+
+def run_bounded(argv, timeout):
+    """Run argv (LANG=C) in its own session; kill its process group after ``timeout`` seconds.
+
+    Returns ``(rc, out, err)``, rc None on timeout. Output goes to files, not pipes, so that a
+    daemon the command leaves behind (holding the descriptors) cannot block the caller.
+    """
+    env = dict(os.environ, LANG='C', LC_ALL='C')
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,  # pylint: disable=consider-using-with
+                                    start_new_session=True)
+        except (IOError, OSError) as exc:
+            return 255, '', 'cannot run %s: %s' % (' '.join(argv), exc)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+            rc = None
+        texts = []
+        for f in (out, err):
+            f.seek(0)
+            texts.append(f.read().decode('utf-8', 'replace'))
+    return rc, texts[0], texts[1]
 
 
 def resolve_argv(argv, param, path_env=None):

@@ -25,6 +25,15 @@ description:
     socket in O(rundir).
   - When a run fails after the old daemon stopped, the saved files stay in O(save_dir) and a re-run
     with O(state=restarted) resumes from them without saving again.
+  - The manifest records, per bridge, the counts of flows, groups, meters and TLV mappings and a SHA-256
+    digest of each saved file. Before anything is changed, O(state=restored) and a resumed O(state=restarted)
+    check every saved file against it and refuse, naming the file and what differs, when a file was cut,
+    emptied or edited after the save.
+  - Before the old daemon is stopped, the program of O(restart_command) and O(stop_command) must exist and be
+    executable (a bare name is looked up in E(PATH); after C(env) the program it runs is checked too), and
+    the database must answer.
+  - The state machine lives in C(plugins/module_utils/_ovs_restart.py), with its command runner, save directory
+    and clock injected; the module only handles arguments.
 author: cni.ovs contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cni.ovs._attributes
@@ -59,6 +68,7 @@ options:
   bridges:
     description:
       - Bridges to save and restore. Empty means every bridge in the database (for V(restored), every saved one).
+      - Names are letters, digits and C(_.:@+-), not starting with C(-) or C(.), at most 255 characters; others are refused.
     type: list
     elements: str
     default: []
@@ -76,12 +86,17 @@ options:
     description:
       - Argument vector that starts ovs-vswitchd and returns once it runs (it must daemonize). Required with
         O(state=restarted) and O(start=command). See the examples for C(ovs-ctl) and systemd presets.
+      - Its program is checked before the old daemon is stopped. It must return within O(start_timeout) seconds,
+        or it is killed (its process group), and an ovs-vswitchd it left half-started is stopped, so that a re-run
+        starts a fresh one.
     type: list
     elements: str
   stop_command:
     description:
       - Argument vector that stops the old ovs-vswitchd. By default the module sends C(exit) to its control
         socket C(RUNDIR/ovs-vswitchd.PID.ctl), the request that C(ovs-appctl exit) sends.
+      - Its program is checked before anything is changed; it must return within O(stop_timeout) seconds.
+      - An old daemon that is already gone (crashed) counts as stopped.
     type: list
     elements: str
   db:
@@ -98,21 +113,27 @@ options:
     default: /var/log/openvswitch/ovs-vswitchd.log
   save_dir:
     description:
-      - Directory for the saved state (created with mode 0700, files mode 0600). It is kept after success
-        and never removed by the module. One C(BRIDGE.flows), C(.groups), C(.meters), C(.tlv) per bridge,
-        in ovs-ofctl syntax, C(BRIDGE.bundle) (the last restore bundle sent), and C(manifest.json) that records the progress of a restart.
+      - Directory for the saved state. It is kept after success and never removed by the module. One C(BRIDGE.flows),
+        C(.groups), C(.meters), C(.tlv) per bridge, in ovs-ofctl syntax, C(BRIDGE.bundle) (the last restore bundle sent),
+        and C(manifest.json) that records what was saved (counts and digests) and the progress of a restart.
+      - Must be an absolute path without C(..). A directory the module creates gets mode 0700; an existing one keeps
+        its mode. Refused when it is a symlink, not a directory, owned by someone other than root or the user running
+        the module, or writable by everyone without the sticky bit (the same checks apply to the nearest existing parent
+        of a directory to be created).
+      - Files are written to a new temporary file in the directory (created exclusively, never through a symlink,
+        mode 0600) and renamed into place; saved files are read without following symlinks.
     type: path
     default: /var/lib/openvswitch/flow-restore-wait
   stop_timeout:
-    description: Seconds to wait for the old ovs-vswitchd to exit.
+    description: Seconds to wait for the old ovs-vswitchd to exit (1 to 86400).
     type: int
     default: 30
   start_timeout:
-    description: Seconds to wait for the new ovs-vswitchd and its bridges to come up.
+    description: Seconds to wait for O(restart_command) and for the new ovs-vswitchd and its bridges to come up (1 to 86400).
     type: int
     default: 60
   command_timeout:
-    description: Seconds each ovs-vsctl, ovs-ofctl and ovs-appctl call may take.
+    description: Seconds each ovs-vsctl, ovs-ofctl and ovs-appctl call may take (1 to 86400).
     type: int
     default: 60
   keep_flag_on_failure:
@@ -226,18 +247,17 @@ ofport_changes:
   returned: when state is restarted
   type: dict
 node_state:
-  description: On failure, what state the node is in and how to resume.
+  description:
+    - On failure, what state the node is in, read back after the failure (whether an ovs-vswitchd runs and its pid,
+      whether C(flow-restore-wait) is set, or unknown when the database does not answer, the phase recorded in the
+      manifest), and how to resume. A failed run reports C(changed=true) only when it changed something
+      (files in O(save_dir), the flag, the daemons or the flows).
   returned: failure
   type: str
 """
 
-import os
-import signal
-import subprocess
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.cni.ovs.plugins.module_utils._ovs_restart import Failed, RestartCore
+from ansible_collections.cni.ovs.plugins.module_utils._ovs_restart import Failed, RestartCore, run_bounded
 
 # Called with each name of _ovs_restart.BOUNDARIES during state=restarted; None in production.
 # The fault-injection tests (tests/faults) set it to kill daemons at a phase boundary.
@@ -260,38 +280,13 @@ class FlowRestoreWait(RestartCore):
         to files, not pipes, so that a daemon it leaves behind cannot block the module.
         """
         if timeout is not None:
-            return self._run_bounded(argv, timeout)
+            return run_bounded(argv, timeout)
         # handle_exceptions=False: this runs in worker threads too, where fail_json must not be called.
         try:
             return self.module.run_command(argv, data=data, binary_data=data is not None, expand_user_and_vars=False,
                                            environ_update={'LANG': 'C', 'LC_ALL': 'C'}, handle_exceptions=False)
         except (IOError, OSError) as exc:
             return 255, '', 'cannot run %s: %s' % (' '.join(argv), exc)
-
-
-    @staticmethod
-    def _run_bounded(argv, timeout):
-        env = dict(os.environ, LANG='C', LC_ALL='C')
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            try:
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,  # pylint: disable=consider-using-with
-                                        start_new_session=True)
-            except (IOError, OSError) as exc:
-                return 255, '', 'cannot run %s: %s' % (' '.join(argv), exc)
-            try:
-                rc = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                proc.wait()
-                rc = None
-            texts = []
-            for f in (out, err):
-                f.seek(0)
-                texts.append(f.read().decode('utf-8', 'replace'))
-        return rc, texts[0], texts[1]
 
 
 def main():

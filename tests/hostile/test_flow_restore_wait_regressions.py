@@ -202,8 +202,9 @@ def test_node_state_does_not_invoke_keep_flag_when_it_was_false(live, tmp_path):
     vs_pid = live.running_vswitchd()
     stop = ['sh', '-c', 'kill -9 %d; ovs-appctl -t %s/ovs-vswitchd.%d.ctl exit' % (db_pid, live.run, vs_pid)]
     try:
-        res = run_module(flow_restore_wait, dict(live.params(save, stop_command=stop, start_timeout=2), state='restarted',
-                                                  start='external', keep_flag_on_failure=False))
+        params = dict(live.params(save, stop_command=stop, start_timeout=2), state='restarted', start='external',
+                      keep_flag_on_failure=False)
+        res = run_module(flow_restore_wait, params)
         _no_traceback(res)
         assert res.get('failed')
         assert 'keep_flag_on_failure' not in res['node_state'], res['node_state']
