@@ -808,7 +808,8 @@ class RestartCore:
                 resolve_argv(p['restart_command'], 'restart_command')
             if p.get('stop_command') is not None:
                 resolve_argv(p['stop_command'], 'stop_command')
-        self.fs.check()
+        if p['state'] != 'cleared':  # clearing a stuck flag does not touch save_dir
+            self.fs.check()
 
     # --------------------------------------------------------------- states
 
