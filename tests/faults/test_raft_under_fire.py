@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 
 import pytest
 
-from _raft_lab import ROOT, RaftLab, Writer, run_module, write_table
+from _raft_lab import NB, ROOT, RaftLab, Writer, run_module, write_table
 from ansible_collections.cni.ovs.plugins.module_utils import _raft_runner
 from ansible_collections.cni.ovs.plugins.modules import ovn_cluster_info, ovn_raft_member
 
@@ -276,5 +277,25 @@ def test_present_failing_start_command_says_changed_and_rerun_joins(tmp_path):
         assert len(lab.members()) == 4
         third = run_module(ovn_raft_member, args)
         assert not third.get('failed') and not third['changed'] and third['action'] == 'none', third
+    finally:
+        lab.close()
+
+
+def test_present_joining_server_is_waited_for_without_claiming_a_change():
+    """A server that is only joining (its remote is unreachable) is waited for: no change, in check mode or not."""
+    lab = RaftLab(3)
+    try:
+        lab.wait_all_heard()
+        db = lab.db(4)
+        subprocess.run(['ovsdb-tool', 'join-cluster', db, NB, lab.address(4), 'tcp:127.0.0.9:%d' % lab.port], check=True)
+        lab.start(4)
+        before = lab.members()
+        args = {'db': 'nb', 'state': 'present', 'ctl': lab.ctl(1), 'peer_ctls': lab.ctls(exclude=[1, 4]), 'address': lab.address(4),
+                'db_file': db, 'new_ctl': lab.ctl(4), 'start_command': lab.start_argv(4), 'timeout': 1}
+        res = run_module(ovn_raft_member, args, check=True)
+        assert not res.get('failed') and res['action'] == 'wait' and not res['changed'], res
+        res = run_module(ovn_raft_member, args)
+        assert res['failed'] and not res['changed'] and 'did not catch up' in res['msg'] and 'Done so far: nothing' in res['msg'], res
+        assert lab.members() == before
     finally:
         lab.close()
