@@ -96,6 +96,9 @@ def snapshot_tree(path):
                 snap[rel] = ('link', os.readlink(full))
             elif stat.S_ISDIR(st.st_mode):
                 snap[rel] = ('dir', stat.S_IMODE(st.st_mode))
+            elif not stat.S_ISREG(st.st_mode):
+                # sockets, FIFOs, devices: their presence and mode (opening one could block)
+                snap[rel] = ('special', stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode))
             else:
                 with open(full, 'rb') as f:
                     digest = hashlib.sha256(f.read()).hexdigest()
