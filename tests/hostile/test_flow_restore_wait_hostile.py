@@ -103,6 +103,8 @@ def b_save_dir(kind):
             path = '/proc/cni-ovs-frw-save'
         elif kind == 'huge':
             path = '/tmp/' + BIG
+        elif kind == 'missing':
+            return 'restored', {'save_dir': path}, 'save_dir', path, [base]
         return 'saved', {'save_dir': path}, 'save_dir', path, [base]
     return build
 
@@ -215,6 +217,7 @@ CASES = [
     ('save-dir-dotdot', b_save_dir('dotdot')),
     ('save-dir-unwritable', b_save_dir('unwritable')),
     ('save-dir-10MB', b_save_dir('huge')),
+    ('save-dir-missing-on-restore', b_save_dir('missing')),
     ('restart-command-missing-binary', b_restart_command(['/nonexistent/ovs-ctl', 'start'], '/nonexistent/ovs-ctl')),
     ('restart-command-bare-unknown', b_restart_command(['cni-ovs-no-such-program'], 'cni-ovs-no-such-program')),
     ('restart-command-not-executable', b_restart_command(['NOEXEC'])),
