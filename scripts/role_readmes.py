@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 # Copyright (c) cni.ovs contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Role READMEs: the entry points and variables part is generated from the role's
 meta/argument_specs.yml (and the summary line from meta/main.yml), so it cannot drift.
 
-  scripts/role_readmes.py            rewrite the generated part of every roles/*/README.md
-  scripts/role_readmes.py --check    exit 1 when a README is missing, lacks a required
+  python scripts/role_readmes.py            rewrite the generated part of every roles/*/README.md
+  python scripts/role_readmes.py --check    exit 1 when a README is missing, lacks a required
                                      hand-written section, or its generated part is stale
 
 Everything outside the BEGIN/END markers is written by hand (what the role does,
