@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh Debian machine without Galaxy access.
 #  1. Debian packages the tests and the lab need (skipped when installed)
-#  2. .venv with the pinned toolchain (requirements-dev.lock)
+#  2. .venv with the pinned toolchain (requirements-dev.lock), .venv-dist (requirements-dist.lock)
 #  3. dependency collections, offline, from the `ansible` wheel on PyPI
 #  4. the get-pip cache file ansible-test would otherwise download
 set -euo pipefail
@@ -45,6 +45,19 @@ if [ ! -x .venv/bin/python ] || [ "$(cat $stamp 2>/dev/null)" != "$want" ]; then
   echo "$want" > $stamp
 else
   step ".venv up to date"
+fi
+
+# 2b. Tools of the dist layer (galaxy-importer, antsibull-docs, ansible-runner, ansible-builder)
+# in their own venv: their pins must not move the main toolchain (tests/dist/run.sh).
+stamp=.venv-dist/.lock-sha
+want=$(sha256sum requirements-dist.lock | cut -d' ' -f1)
+if [ ! -x .venv-dist/bin/python ] || [ "$(cat $stamp 2>/dev/null)" != "$want" ]; then
+  step "creating .venv-dist from requirements-dist.lock"
+  [ -x .venv-dist/bin/python ] || uv venv -q --python "${PYTHON:-python3.11}" .venv-dist
+  uv pip sync -q --python .venv-dist/bin/python --require-hashes requirements-dist.lock
+  echo "$want" > $stamp
+else
+  step ".venv-dist up to date"
 fi
 
 # 3. Collections, offline -------------------------------------------------------
