@@ -157,8 +157,8 @@ def cmd_same_files(a, b):
     if ma == mb:
         print('%d files, identical' % len(ma))
         return 0
-    return fail(['project sync installs %s, the tarball %s' % (sorted(set(ma) ^ set(mb))[:20] or 'different contents',
-                                                            'different files' if set(ma) != set(mb) else 'same names')])
+    diff = sorted(set(ma) ^ set(mb)) or sorted(n for n in ma if ma[n] != mb.get(n))
+    return fail(['project sync and tarball installs differ in %s' % diff[:20]])
 
 
 def survey_answers(survey):
@@ -183,7 +183,7 @@ def cmd_runner_dir(pdd, src, survey, rl_dir, collections, python):
     inventory, the survey answers in env/extravars, the environment of the docs/awx.md route B
     image (the collections path of that image)."""
     project = os.path.join(pdd, 'project')
-    shutil.copytree(src, project, ignore=shutil.ignore_patterns('reports', 'build', '.build', 'context', 'collections'))
+    shutil.copytree(src, project, symlinks=True, ignore=shutil.ignore_patterns('reports', 'build', '.build', 'context', 'collections'))
     os.makedirs(os.path.join(pdd, 'inventory'))
     os.makedirs(os.path.join(pdd, 'env'))
     dbs = [{'name': 'OVN_Northbound', 'ctl': None}, {'name': 'OVN_Southbound', 'ctl': None}]
