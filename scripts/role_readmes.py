@@ -146,7 +146,7 @@ def check(root=ROOT):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--check', action='store_true', help='only check, change nothing')
     parser.add_argument('--root', default=ROOT, help='collection root (default: this checkout)')
     args = parser.parse_args(argv)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -60,11 +61,26 @@ def test_collection_builds_without_local_state(tmp_path):
     assert leaked == []
 
 
+def _requirement_lines(path):
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip() and not line.lstrip().startswith('#')]
+
+
 def test_execution_environment_definition(tmp_path):
-    r = subprocess.run([os.path.join(BIN, 'ansible-builder'), 'create', '-f', os.path.join(ROOT, 'meta', 'execution-environment.yml'),
-                        '-c', str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True, text=True, check=False)
+    """meta/awx-ee.yml (the image that carries cni.ovs) gives a build context with the collection's own
+    dependency files; those stay in step with the checkout's requirements.txt."""
+    src = tmp_path / 'src'
+    shutil.copytree(os.path.join(ROOT, 'meta'), src / 'meta')
+    (src / 'build').mkdir()
+    (src / 'build' / 'cni-ovs-0.1.0.tar.gz').write_bytes(b'placeholder: create only copies it')
+    ctx = tmp_path / 'ctx'
+    r = subprocess.run([os.path.join(BIN, 'ansible-builder'), 'create', '-f', str(src / 'meta' / 'awx-ee.yml'),
+                        '-c', str(ctx)], cwd=str(src), env=ENV, capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stdout + r.stderr
-    containerfile = (tmp_path / 'Containerfile').read_text()
+    containerfile = (ctx / 'Containerfile').read_text()
     assert 'requirements.yml' in containerfile and 'bindep' in containerfile
-    for f in ('requirements.txt', 'requirements.yml', 'bindep.txt'):
-        assert (tmp_path / '_build' / f).read_text() == open(os.path.join(ROOT, f)).read()
+    pairs = {'requirements.txt': 'ee-requirements.txt', 'bindep.txt': 'ee-bindep.txt', 'requirements.yml': 'awx-ee-requirements.yml'}
+    for built, ours in pairs.items():
+        assert (ctx / '_build' / built).read_text() == (src / 'meta' / ours).read_text()
+    assert (ctx / '_build' / 'collections' / 'cni-ovs-0.1.0.tar.gz').exists()
+    assert _requirement_lines(os.path.join(ROOT, 'meta', 'ee-requirements.txt')) == _requirement_lines(os.path.join(ROOT, 'requirements.txt'))

@@ -67,13 +67,14 @@ def assert_module_refused(result, param, value=None):
 
 def assert_filter_refused(func, args, kwargs=None, param=None, value=None):
     """The filter raised an AnsibleError (what Ansible shows as a plain error) naming param/value."""
+    msg = None
     try:
         got = func(*args, **(kwargs or {}))
     except AnsibleError as exc:
         msg = str(exc)
     except Exception as exc:  # pylint: disable=broad-exception-caught
         raise Traceback('%s raised %s: %s' % (getattr(func, '__name__', func), type(exc).__name__, exc)) from exc
-    else:
+    if msg is None:
         raise AssertionError('accepted without complaint, returned %r' % (got,))
     if param is not None:
         assert param in msg, 'message does not name %r: %s' % (param, msg)

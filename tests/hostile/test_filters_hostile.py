@@ -288,8 +288,9 @@ UPLINK = [
     ('live-mtu-string', 'eth1', {'addr_json': [dict(LINK, mtu='1500')]}, 'mtu', '1500'),
     ('live-route-dst-int', 'eth1', {'addr_json': [LINK], 'route_json': '[{"dst": 5, "gateway": "172.16.1.1"}]'}, 'dst', 5),
     ('live-route-none-item', 'eth1', {'addr_json': [LINK], 'route_json': [None]}, 'ip -j route output item 0', None),
-    ('live-default-off-link', 'eth1', {'addr_json': [LINK], 'route_json': [{'dst': 'default', 'gateway': '10.9.9.1',
-                                                                              'flags': ['onlink']}]}, 'gateway', '10.9.9.1'),
+    ('live-default-off-link', 'eth1',
+     {'addr_json': [LINK], 'route_json': [{'dst': 'default', 'gateway': '10.9.9.1', 'flags': ['onlink']}]},
+     'gateway', '10.9.9.1'),
     ('live-interface-dash', '-eth1', {'addr_json': [dict(LINK, ifname='-eth1')]}, 'interface name', '-eth1'),
     ('route-json-without-addr-json', dict(UP), {'route_json': '[]'}, 'route_json', 'addr_json'),
 ]

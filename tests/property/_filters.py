@@ -47,7 +47,7 @@ def _host_in(draw, ifc, ifaces):
     first, last = int(net.network_address), int(net.broadcast_address)
     if net.prefixlen <= 30:
         first, last = first + 1, last - 1
-    for _ in range(5):
+    for _attempt in range(5):
         ip = ipaddress.IPv4Address(draw(st.integers(min_value=first, max_value=last)))
         if ip not in own and _usable(ip) and not _edge(ip, ifaces):
             return ip
@@ -66,7 +66,7 @@ def uplink_configs(draw):
     if draw(st.booleans()):
         gateway = _host_in(draw, draw(st.sampled_from(ifaces)), ifaces)
     routes, dsts = [], set()
-    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+    for _route in range(draw(st.integers(min_value=0, max_value=4))):
         dst = ipaddress.ip_interface('%s/%d' % (draw(st.ip_addresses(v=4)), draw(st.integers(min_value=0, max_value=32))))
         if dst.network in dsts:
             continue
