@@ -145,3 +145,16 @@ def test_parse_ifcfg_bad_netmask_is_an_error():
     # regression: ipaddress.NetmaskValueError escaped as a traceback
     with pytest.raises(n.NetcfgError, match=r"ifcfg NETMASK=.*'garbage' is not an IPv4 netmask"):
         n.parse_ifcfg('DEVICE=eth1\nIPADDR=10.0.0.5\nNETMASK=garbage\n', 'eth1')
+
+
+def test_nsx_node_prep_preflight_uses_the_same_interface_name_rule():
+    """roles/nsx_node_prep/tasks/preflight.yml repeats IFNAME_RE (an assert cannot import it): keep them equal."""
+    import re  # pylint: disable=import-outside-toplevel
+    import yaml  # pylint: disable=import-outside-toplevel
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+    with open(os.path.join(root, 'roles', 'nsx_node_prep', 'tasks', 'preflight.yml')) as f:
+        tasks = yaml.safe_load(f)
+    that = next(t for t in tasks if t['name'] == 'Preflight | Check the inputs')['ansible.builtin.assert']['that']
+    rule = next(c for c in that if c.startswith('nsx_node_prep_uplink is string'))
+    assert re.search(r"match\('(.*?)'\)", rule).group(1) == '^%s$' % n.IFNAME_RE.pattern
+    assert "not in ['.', '..']" in rule
