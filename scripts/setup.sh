@@ -16,7 +16,8 @@ step() { printf '== setup: %s\n' "$*"; }
 # 1. Debian packages ---------------------------------------------------------
 DEB_PACKAGES=(openvswitch-switch ovn-central ovn-host iproute2 ethtool procps
               podman runc debootstrap uidmap slirp4netns fuse-overlayfs
-              chromium rsync shellcheck openssl curl kmod e2fsprogs tar)
+              chromium rsync shellcheck openssl curl kmod e2fsprogs tar
+              openssh-client)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

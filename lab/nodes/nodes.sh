@@ -130,15 +130,36 @@ wait_booted() {  # wait until systemd in the container finished booting
   echo "${state:-unknown}"; return 1
 }
 
+# The operator key of inventory-ssh.yml: made once per lab state, installed on every up.
+SSH_KEY=$STATE/ssh/id_ed25519
+ensure_ssh_key() {
+  [ -s "$SSH_KEY" ] && [ -s "$SSH_KEY.pub" ] && return 0
+  mkdir -p "$(dirname "$SSH_KEY")"; chmod 0700 "$(dirname "$SSH_KEY")"
+  rm -f "$SSH_KEY" "$SSH_KEY.pub"
+  ssh-keygen -q -t ed25519 -N '' -C "cni-ovs-lab-operator" -f "$SSH_KEY"
+}
+
+install_ssh_key() {  # authorized_keys of the node's normal user cniops (image: sudo NOPASSWD)
+  local name=$1
+  podman exec -i "$name" sh -c 'umask 077; d=/home/cniops/.ssh; mkdir -p "$d" &&
+    cat > "$d/authorized_keys.tmp" && mv -f "$d/authorized_keys.tmp" "$d/authorized_keys" &&
+    chown -R cniops:cniops "$d"' < "$SSH_KEY.pub"
+}
+
+# write_inventory [ssh]: inventory.yml (podman connection, root) or inventory-ssh.yml (SSH
+# as the normal user cniops with become), the way operators and AWX reach real nodes.
 write_inventory() {
-  local i name inv=$STATE/inventory.yml tmp
+  local i name inv=$STATE/inventory.yml tmp mode=${1:-podman}
+  [ "$mode" = ssh ] && inv=$STATE/inventory-ssh.yml
   mkdir -p "$STATE"; tmp=$(mktemp "$STATE/.inventory.XXXXXX")
   {
     echo "# Written by lab/nodes/nodes.sh up (CNI=$CNI NODES=$NODES). Regenerated on every up."
-    echo "# The nodes are Podman containers; Ansible reaches them with containers.podman.podman."
     echo "all:"
     echo "  vars:"
-    echo "    ansible_connection: containers.podman.podman"
+    if [ "$mode" != ssh ]; then
+      echo "    # The nodes are Podman containers; Ansible reaches them with containers.podman.podman."
+      echo "    ansible_connection: containers.podman.podman"
+    fi
     echo "    ansible_python_interpreter: /usr/bin/python3"
     echo "    cni_ovs_lab_cni: $CNI"
     echo "    cni_ovs_kubeconfig: $ADMIN_KUBECONFIG"
@@ -148,6 +169,7 @@ write_inventory() {
     for i in $(seq 1 "$NODES"); do
       name=$(node_name "$i")
       echo "    $name:"
+      [ "$mode" = ssh ] && echo "      ansible_host: $(node_ip "$i")"
       echo "      node_ip: $(node_ip "$i")"
       echo "      cni_ovs_node_name: $name"
     done
@@ -156,6 +178,18 @@ write_inventory() {
     echo "      hosts:"
     for i in $(masters); do echo "        $(node_name "$i"):"; done
     echo "    kube_node:"
+    if [ "$mode" = ssh ]; then
+      echo "      # SSH as the normal user cniops (key only), root through sudo: the shape of real"
+      echo "      # nodes and of an AWX machine credential with privilege escalation. On the node"
+      echo "      # group, so delegated (localhost) tasks do not escalate (docs/awx.md, Privileges)."
+      echo "      vars:"
+      echo "        ansible_connection: ssh"
+      echo "        ansible_user: cniops"
+      echo "        ansible_ssh_private_key_file: $SSH_KEY"
+      echo "        ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+      echo "        ansible_become: true"
+      echo "        ansible_become_method: sudo"
+    fi
     echo "      hosts:"
     for i in $(seq 1 "$NODES"); do echo "        $(node_name "$i"):"; done
     echo "    ovn_central:"
@@ -237,7 +271,10 @@ cmd_up() {
   for i in $(seq 1 "$NODES"); do cni_setup "$i" >&2 || die "$(node_name "$i"): $CNI set-up failed"; done
   log "$CNI host set-up done ($(( $(now_ms) - t0 )) ms)"
   traffic_check || die "traffic check failed"
+  ensure_ssh_key
+  for i in $(seq 1 "$NODES"); do install_ssh_key "$(node_name "$i")" || die "$(node_name "$i"): cannot install the SSH key"; done
   write_inventory
+  write_inventory ssh
   log "up in $(( $(now_ms) - t0 )) ms"
 }
 
@@ -257,7 +294,7 @@ cmd_down() {
     fi
   fi
   rm -rf "$NSTATE"
-  rm -f "$STATE/inventory.yml"
+  rm -f "$STATE/inventory.yml" "$STATE/inventory-ssh.yml"; rm -rf "$STATE/ssh"
   log "down in $(( $(now_ms) - t0 )) ms"
 }
 
