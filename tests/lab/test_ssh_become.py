@@ -48,7 +48,9 @@ def json_results(stdout):
     return {h: r for play in data["plays"] for task in play["tasks"] for h, r in task["hosts"].items()}
 
 
-JSON_ENV = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1"}
+# Ad-hoc runs: JSON on stdout, and no run report (the collection's callback is a playbook tool).
+JSON_ENV = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+            "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.json"}
 
 
 def run_json(*args):

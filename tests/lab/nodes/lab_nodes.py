@@ -26,9 +26,9 @@ ENV = dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF, LANG="C")
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 
 
-def run(argv, check=True, timeout=120, **kw):
+def run(argv, check=True, timeout=120, env=None, **kw):
     """Run argv (no shell) and return the CompletedProcess with text output."""
-    res = subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=timeout, check=False, **kw)
+    res = subprocess.run(argv, capture_output=True, text=True, env=env or ENV, timeout=timeout, check=False, **kw)
     if check and res.returncode != 0:
         raise AssertionError("%s failed (rc %s):\nstdout: %s\nstderr: %s"
                              % (" ".join(argv), res.returncode, res.stdout, res.stderr))
