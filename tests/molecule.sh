@@ -36,7 +36,7 @@ lab_was_up=0
 bash lab/lab.sh status >/dev/null 2>&1 && lab_was_up=1
 current=$(sed -n 's/^CNI=//p' lab/.state/config 2>/dev/null || true)
 current_nodes=$(sed -n 's/^NODES=//p' lab/.state/config 2>/dev/null || true)
-pass=0 fail=0 failed=()
+pass=0 fail=0 failed=() times=()
 # Each scenario's Ansible log (nested ansible-playbook runs inherit ANSIBLE_LOG_PATH); the
 # failed tasks in it are printed again at the end, where CI's tail of the output shows them.
 LOGS=$ROOT/tests/output/molecule; mkdir -p "$LOGS"
@@ -45,11 +45,13 @@ for cni in kube-ovn nsx openshift-sdn; do
   want_nodes=${nodes_for[$cni]:-3}
   if [ "$current" != "$cni" ] || [ "$current_nodes" != "$want_nodes" ]; then
     echo "== molecule: (re)starting the lab with CNI=$cni NODES=$want_nodes"
+    lab_start=$(date +%s)
     [ -n "$current" ] && bash lab/lab.sh down >/dev/null
     if ! CNI=$cni NODES=$want_nodes bash lab/lab.sh up; then
       echo "== molecule: lab-up CNI=$cni failed"; fail=$((fail+1)); failed+=("lab:$cni"); current=""; continue
     fi
     current=$cni current_nodes=$want_nodes
+    times+=("lab:$cni=$(( $(date +%s)-lab_start ))s")
   fi
   for s in ${by_cni[$cni]}; do
     echo "== molecule scenario: $s (CNI=$cni)"
@@ -57,6 +59,7 @@ for cni in kube-ovn nsx openshift-sdn; do
     log=$LOGS/$s.ansible.log; rm -f "$log"
     if CNI=$cni NODES=$want_nodes ANSIBLE_LOG_PATH=$log molecule test -s "$s"; then pass=$((pass+1)); echo "   ok ($(( $(date +%s)-start ))s)"
     else fail=$((fail+1)); failed+=("$s"); echo "   FAILED: $s"; fi
+    times+=("$s=$(( $(date +%s)-start ))s")
   done
 done
 if ((!lab_was_up)) && [ -n "$current" ]; then bash lab/lab.sh down >/dev/null; fi
@@ -65,5 +68,8 @@ for s in "${failed[@]}"; do
   echo "== molecule: failed tasks of $s (from $LOGS/$s.ansible.log)"
   python3 tests/failure_digest.py "$LOGS/$s.ansible.log" 50
 done
+echo "== molecule: where the time went (tests/task_times.py over $LOGS)"
+python3 tests/task_times.py --top 12 "$LOGS"/*.ansible.log 2>/dev/null || true
+echo "molecule: time per lab start and scenario: ${times[*]}"
 echo "molecule: $pass passed, $fail failed ${failed[*]}"
 ((fail == 0))
