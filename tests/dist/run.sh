@@ -54,11 +54,11 @@ step() {  # NAME COMMAND...: run, time, record
 # --- tools -------------------------------------------------------------------------------
 venv() {
   local want stamp=$VENV/.lock-sha
-  want=$(sha256sum requirements-dist.lock | cut -d' ' -f1)
+  want="$(sha256sum requirements-dist.lock | cut -d' ' -f1) bytecode"  # as scripts/setup.sh writes it
   [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
   local uv; uv=$(command -v uv || echo "$HOME/.local/bin/uv")
   [ -x "$VENV/bin/python" ] || "$uv" venv -q --python "${PYTHON:-python3.11}" "$VENV" || return 1
-  UV_CACHE_DIR=${UV_CACHE_DIR:-$CACHE/uv} "$uv" pip sync -q --python "$VENV/bin/python" --require-hashes requirements-dist.lock || return 1
+  UV_CACHE_DIR=${UV_CACHE_DIR:-$CACHE/uv} "$uv" pip sync -q --compile-bytecode --python "$VENV/bin/python" --require-hashes requirements-dist.lock || return 1
   echo "$want" > "$stamp"
 }
 step "tools: .venv-dist from requirements-dist.lock" venv || { echo "dist: no tools"; exit 1; }
