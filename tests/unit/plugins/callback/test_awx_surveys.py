@@ -326,12 +326,32 @@ def _run_condition(tmp_path, task_file, task_name, context, variable, answer):
     return m.group(1) == 'False'
 
 
+def _include_vars(task_file, tasks_from):
+    """The vars: of the include_role of cni.ovs.node_lifecycle (entry point tasks_from) in task_file."""
+    with open(os.path.join(ROOT, task_file)) as f:
+        stack = list(yaml.safe_load(f))
+    while stack:
+        t = stack.pop()
+        if isinstance(t, dict):
+            inc = t.get('ansible.builtin.include_role') or {}
+            if inc.get('name') == 'cni.ovs.node_lifecycle' and inc.get('tasks_from') == tasks_from:
+                return t['vars']
+            for k in ('block', 'rescue', 'always'):
+                stack.extend(t.get(k) or [])
+    raise AssertionError('%s: no include_role of cni.ovs.node_lifecycle %s' % (task_file, tasks_from))
+
+
 ROLE_CONDITIONS = [
     # (task file, task name, other vars of the condition, bool option, runs on "true", runs on "false")
-    ('roles/nsx_kmod_switch/tasks/node.yml', 'Reboot | Reboot the node',
-     {'nsx_kmod_switch_state': 'to_upstream/swapped', 'nsx_kmod_switch_direction': 'to_upstream'}, 'nsx_kmod_switch_reboot', True, False),
+    # nsx_kmod_switch's reboot is the shared lifecycle's, fed node_lifecycle_reboot exactly as node.yml feeds it
+    ('roles/node_lifecycle/tasks/reboot.yml', 'Reboot | Reboot the node',
+     {'node_lifecycle__recorded': False,
+      'node_lifecycle_reboot': _include_vars('roles/nsx_kmod_switch/tasks/node.yml', 'reboot')['node_lifecycle_reboot']},
+     'nsx_kmod_switch_reboot', True, False),
+    ('roles/node_lifecycle/tasks/reboot.yml', 'Reboot | Reboot the node',
+     {'node_lifecycle__recorded': False}, 'node_lifecycle_reboot', True, False),
     ('roles/nsx_kmod_switch/tasks/services.yml', 'Reboot | Services failed and SELinux permissive is not allowed or does not apply',
-     {'nsx_kmod_switch_selinux': {'content': 'MQo='}}, 'nsx_kmod_switch_selinux_permissive', False, True),
+     {'nsx_kmod_switch__selinux': {'content': 'MQo='}}, 'nsx_kmod_switch_selinux_permissive', False, True),
 ]
 
 

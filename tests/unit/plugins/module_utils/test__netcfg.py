@@ -154,7 +154,13 @@ def test_nsx_node_prep_preflight_uses_the_same_interface_name_rule():
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
     with open(os.path.join(root, 'roles', 'nsx_node_prep', 'tasks', 'preflight.yml')) as f:
         tasks = yaml.safe_load(f)
-    that = next(t for t in tasks if t['name'] == 'Preflight | Check the inputs')['ansible.builtin.assert']['that']
+
+    def flat(ts):  # the entry point's tasks sit in a block (module_defaults)
+        for t in ts:
+            yield t
+            for key in ('block', 'rescue', 'always'):
+                yield from flat(t.get(key) or [])
+    that = next(t for t in flat(tasks) if t['name'] == 'Preflight | Check the inputs')['ansible.builtin.assert']['that']
     rule = next(c for c in that if c.startswith('nsx_node_prep_uplink is string'))
     assert re.search(r"match\('(.*?)'\)", rule).group(1) == '^%s$' % n.IFNAME_RE.pattern
     assert "not in ['.', '..']" in rule
