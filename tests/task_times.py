@@ -53,7 +53,7 @@ def main(argv=None):
     for path in args.logs:
         with open(path, encoding='utf-8', errors='replace') as f:
             spans = list(task_spans(f))
-        per_log[os.path.basename(path)] = (len(spans), sum(s for _, s in spans))
+        per_log[os.path.basename(path)] = (len(spans), sum(span[1] for span in spans))
         for name, secs in spans:
             total[name] += secs
             count[name] += 1
