@@ -239,7 +239,7 @@ class KmodSwitch:
                  running_release=None, check_mode=False, diff=False, now=None):
         self.p = params
         self.fs = fs or FileOps()
-        self._run = run
+        self.runner = run
         self.which = which or (lambda name: None)
         self.checkpoint = checkpoint or (lambda label: None)
         self.proc_modules = proc_modules
@@ -466,7 +466,7 @@ class KmodSwitch:
         return binary, names
 
     def command(self, argv, what):
-        rc, out, err = self._run(argv)
+        rc, out, err = self.runner(argv)
         if rc != 0:
             raise StepError('running', ' '.join(argv), 'rc=%d %s' % (rc, (err or out).strip()))
         return out
@@ -658,7 +658,7 @@ class KmodSwitch:
             self.step('journal')
         unloaded_now = []
         if modprobe:
-            rc, _out, err = self._run([modprobe[0], '-r', '--'] + modprobe[1])
+            rc, _out, err = self.runner([modprobe[0], '-r', '--'] + modprobe[1])
             if rc == 0:
                 unloaded_now = list(modprobe[1])
                 unloaded = sorted(set(unloaded) | set(modprobe[1]))
@@ -689,7 +689,7 @@ class KmodSwitch:
             self.done.append('depmod ran')
             self.step('depmod')
         if 'openvswitch' in unloaded and modprobe:
-            rc, _out, err = self._run([modprobe[0], '--', 'openvswitch'])
+            rc, _out, err = self.runner([modprobe[0], '--', 'openvswitch'])
             if rc != 0:
                 self.warnings.append('modprobe openvswitch failed (%s); load it after fixing the cause' % err.strip())
             else:

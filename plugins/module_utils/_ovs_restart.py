@@ -22,11 +22,11 @@ import signal
 import socket
 import stat
 import struct
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError
 from ansible_collections.cni.ovs.plugins.module_utils._ovs import (
     OF_VERSIONS,
     PHASES,
@@ -208,35 +208,6 @@ class SaveDir:
             raise Abort('%s is not UTF-8 text; nothing was changed' % self.file(name))
 
 
-def run_bounded(argv, timeout):
-    """Run argv (LANG=C) in its own session; kill its process group after ``timeout`` seconds.
-
-    Returns ``(rc, out, err)``, rc None on timeout. Output goes to files, not pipes, so that a
-    daemon the command leaves behind (holding the descriptors) cannot block the caller.
-    """
-    env = dict(os.environ, LANG='C', LC_ALL='C')
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,  # pylint: disable=consider-using-with
-                                    start_new_session=True)
-        except (IOError, OSError) as exc:
-            return 255, '', 'cannot run %s: %s' % (' '.join(argv), exc)
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            proc.wait()
-            rc = None
-        texts = []
-        for f in (out, err):
-            f.seek(0)
-            texts.append(f.read().decode('utf-8', 'replace'))
-    return rc, texts[0], texts[1]
-
-
 def resolve_argv(argv, param, path_env=None):
     """Check that the program of an argument vector exists and is executable (bare names
     through PATH, like execvp). ``env [-i] [NAME=VALUE...] PROG`` is followed to PROG.
@@ -332,8 +303,8 @@ class Failed(Exception):
 class RestartCore:
     """The state machine of save, restore, clear and hot restart.
 
-    ``params``: the module's parameters. ``run(argv, data=None) -> (rc, out, err)``: the one way
-    to run a command (argv list, LANG=C). ``tools``: paths of ovs-vsctl and ovs-ofctl.
+    ``params``: the module's parameters. ``run(argv, data=None, timeout=None) -> (rc, out, err)``:
+    the one way to run a command (``_exec.Runner.run``: argv list, LANG=C, rc None on timeout). ``tools``: paths of ovs-vsctl and ovs-ofctl.
     ``fs``: the save directory (SaveDir). ``clock``: Clock. ``hook(boundary)``: called at every
     name of BOUNDARIES (a no-op by default). ``run()`` returns the result or raises Failed.
     """
@@ -363,12 +334,6 @@ class RestartCore:
 
     # ------------------------------------------------------------------ commands
 
-    def _run(self, argv, data=None, timeout=None):
-        """The one place that runs external commands (tests patch it)."""
-        if timeout is None:
-            return self.runner(argv, data=data)
-        return self.runner(argv, data=data, timeout=timeout)
-
     @staticmethod
     def parallel(calls):
         """Run independent calls (zero-argument callables) at once; results in order."""
@@ -379,9 +344,9 @@ class RestartCore:
             return [f.result() for f in futures]
 
     def _check(self, argv, what, data=None):
-        rc, out, err = self._run(argv, data=data)
+        rc, out, err = self.runner(argv, data=data)
         if rc != 0:
-            raise Abort('%s failed (rc=%s): %s' % (what, rc, (err or out).strip()[-2000:]))
+            raise Abort(CommandError(argv, rc, out, err, what=what).msg)
         return out
 
     def vsctl(self, args, wait=False):
@@ -931,10 +896,9 @@ class RestartCore:
         self.touched = True
         try:
             if p['stop_command']:
-                rc, out, err = self._run(p['stop_command'], timeout=p['stop_timeout'])
+                rc, out, err = self.runner(p['stop_command'], timeout=p['stop_timeout'])
                 if rc != 0:
-                    raise Abort('stop_command %s: %s' % ('did not return within %d s' % p['stop_timeout'] if rc is None
-                                                         else 'failed (rc=%s)' % rc, (err or out).strip()[-2000:]))
+                    raise Abort(CommandError(p['stop_command'], rc, out, err, what='stop_command', timeout=p['stop_timeout']).msg)
             else:
                 self.unixctl_exit(old_pid)
         except Abort:
@@ -1053,13 +1017,13 @@ class RestartCore:
             start = self.clock.monotonic()
             if p['start'] == 'command':
                 self.touched = True
-                rc, out, err = self._run(p['restart_command'], timeout=p['start_timeout'])
+                rc, out, err = self.runner(p['restart_command'], timeout=p['start_timeout'])
                 if rc is None:
                     self.stop_half_started(old_pid)
                 if rc != 0:
-                    raise Abort('restart_command %s: %s\nLog tail of %s:\n%s'
-                                % ('did not return within %d s (killed)' % p['start_timeout'] if rc is None else 'failed (rc=%s)' % rc,
-                                   (err or out).strip()[-2000:], p['log_file'], self._log_tail()))
+                    raise Abort('%s\nLog tail of %s:\n%s'
+                                % (CommandError(p['restart_command'], rc, out, err, what='restart_command', timeout=p['start_timeout']).msg,
+                                   p['log_file'], self._log_tail()))
             new_pid = self.wait_started(old_pid if not resume else None, bridges)
             self.timed('start', start)
             self.write_manifest(phase='started', new_pid=new_pid)

@@ -5,8 +5,8 @@
 
 """The commands the raft modules run (``ovs-appctl``, ``ovsdb-client``, ``ovsdb-tool``).
 
-Every command goes through :meth:`RaftCommands._run` (argv list, ``LANG=C``),
-which unit tests patch.  Decisions live in ``_raft_health``; parsing in ``_raft``.
+Every command goes through the one runner, :class:`_exec.Runner` (argv list, ``LANG=C``;
+unit tests patch :meth:`_exec.Runner.run`); a failing command raises :class:`_exec.CommandError`.  Decisions live in ``_raft_health``; parsing in ``_raft``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,11 @@ import re
 import stat
 import time
 
+from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError, Runner
 from ansible_collections.cni.ovs.plugins.module_utils._raft import RaftStatusParseError, parse_cluster_status
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import parse_server_row
 
-__all__ = ['RaftCommands', 'RaftCommandError', 'View']
-
-
-class RaftCommandError(Exception):
-    """A command failed; the message names the command and its output."""
+__all__ = ['RaftCommands', 'View']
 
 
 class View:
@@ -46,25 +43,22 @@ class View:
 
 
 class RaftCommands:
-    """Runs the OVS tools for one database; ``module`` is an AnsibleModule (for ``run_command``)."""
+    """Runs the OVS tools for one database through ``runner`` (an :class:`_exec.Runner`)."""
 
-    def __init__(self, module, db_name, appctl='ovs-appctl', client='ovsdb-client', tool='ovsdb-tool'):
-        self.module = module
+    def __init__(self, db_name, runner=None, appctl='ovs-appctl', client='ovsdb-client', tool='ovsdb-tool'):
+        self.runner = runner or Runner()
         self.db = db_name
         self.appctl = appctl
         self.client = client
         self.tool = tool
-        self.commands = []
         self.clock = time.monotonic
         # a frozen member must not hang the module: ovs-appctl gives up after this many seconds
         self.appctl_timeout = 10
 
-    def _run(self, argv, check=True):
-        rc, out, err = self.module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
-        self.commands.append(argv)
-        if check and rc != 0:
-            raise RaftCommandError('%s failed (rc=%d): %s' % (' '.join(argv), rc, (err or out).strip()))
-        return rc, out, err
+    @property
+    def commands(self):
+        """Every argv run so far, in order."""
+        return self.runner.commands
 
     # ---- ovs-appctl ---------------------------------------------------------
     def view(self, ctl):
@@ -74,7 +68,7 @@ class RaftCommands:
         if not stat.S_ISSOCK(os.stat(ctl).st_mode):
             return View(ctl, error='%s is not a socket' % ctl, missing=True)
         sampled_at = self.clock()
-        rc, out, err = self._run([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/status', self.db], check=False)
+        rc, out, err = self.runner.run([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/status', self.db])
         text = out if out.strip() else err
         if rc != 0:
             both = (out + '\n' + err).strip()
@@ -88,31 +82,31 @@ class RaftCommands:
             return View(ctl, error='cannot parse cluster/status from %s: %s' % (ctl, exc), text=text)
 
     def kick(self, ctl, server):
-        return self._run([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/kick', self.db, server])[1].strip()
+        return self.runner.check([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/kick', self.db, server]).strip()
 
     def leave(self, ctl):
-        return self._run([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/leave', self.db])[1].strip()
+        return self.runner.check([self.appctl, '--timeout=%d' % self.appctl_timeout, '-t', ctl, 'cluster/leave', self.db]).strip()
 
     # ---- ovsdb-client -------------------------------------------------------
     def server_row(self, remote):
         query = json.dumps(['_Server', {'op': 'select', 'table': 'Database', 'where': [['name', '==', self.db]],
                                         'columns': ['name', 'model', 'connected', 'leader', 'index', 'cid', 'sid']}])
-        out = self._run([self.client, '--format=json', '--timeout=10', 'query', remote, query])[1]
+        out = self.runner.check([self.client, '--format=json', '--timeout=10', 'query', remote, query])
         return parse_server_row(out, self.db)
 
     # ---- ovsdb-tool ---------------------------------------------------------
     def db_ids(self, db_file):
         """(sid, cid) of a clustered DB file; cid None while it has not joined yet; (None, None) if not clustered."""
-        rc, _o, _e = self._run([self.tool, 'db-is-clustered', db_file], check=False)
+        rc, _o, _e = self.runner.run([self.tool, 'db-is-clustered', db_file])
         if rc != 0:
             return None, None
-        sid = self._run([self.tool, 'db-sid', db_file])[1].strip()
-        rc, out, _e = self._run([self.tool, 'db-cid', db_file], check=False)
+        sid = self.runner.check([self.tool, 'db-sid', db_file]).strip()
+        rc, out, _e = self.runner.run([self.tool, 'db-cid', db_file])
         return sid, (out.strip() if rc == 0 else None)
 
     def fresh_join_address(self, db_file):
         """The local address of a DB file that holds only the join request written by join-cluster (never run), else None."""
-        rc, out, _e = self._run([self.tool, 'show-log', db_file], check=False)
+        rc, out, _e = self.runner.run([self.tool, 'show-log', db_file])
         if rc != 0 or len(re.findall(r'^record \d+:', out, re.M)) != 1 or 'remote_addresses:' not in out:
             return None
         m = re.search(r'^ local address: "([^"]+)"', out, re.M)
@@ -122,7 +116,7 @@ class RaftCommands:
         """Standalone copy of a clustered DB file, mode 0600."""
         old = os.umask(0o077)
         try:
-            self._run([self.tool, 'cluster-to-standalone', dest, db_file])
+            self.runner.check([self.tool, 'cluster-to-standalone', dest, db_file])
         finally:
             os.umask(old)
         os.chmod(dest, 0o600)
@@ -133,9 +127,9 @@ class RaftCommands:
         if cid:
             argv.append('--cid=%s' % cid)
         argv += [db_file, self.db, address] + list(remotes)
-        return self._run(argv)
+        return self.runner.check(argv)
 
     def start(self, argv):
-        rc, out, err = self._run(list(argv), check=False)
+        rc, out, err = self.runner.run(list(argv))
         if rc != 0:
-            raise RaftCommandError('start command %s failed (rc=%d): %s' % (argv, rc, (err or out).strip()))
+            raise CommandError(argv, rc, out, err, what='start_command %s' % ' '.join(argv))

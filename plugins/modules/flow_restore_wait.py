@@ -257,7 +257,8 @@ node_state:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.cni.ovs.plugins.module_utils._ovs_restart import Failed, RestartCore, run_bounded
+from ansible_collections.cni.ovs.plugins.module_utils._exec import Runner
+from ansible_collections.cni.ovs.plugins.module_utils._ovs_restart import Failed, RestartCore
 
 # Called with each name of _ovs_restart.BOUNDARIES during state=restarted; None in production.
 # The fault-injection tests (tests/faults) set it to kill daemons at a phase boundary.
@@ -265,28 +266,13 @@ BOUNDARY_HOOK = None
 
 
 class FlowRestoreWait(RestartCore):
-    """The core wired to an AnsibleModule: its params, check mode and run_command."""
+    """The core wired to an AnsibleModule: its params, check mode and the one runner (``_exec.Runner``)."""
 
-    def __init__(self, module):
+    def __init__(self, module, runner=None):
         self.module = module
         tools = dict((t, module.get_bin_path(t, required=True)) for t in ('ovs-vsctl', 'ovs-ofctl'))
-        super(FlowRestoreWait, self).__init__(module.params, self._run, tools, check_mode=module.check_mode, hook=BOUNDARY_HOOK)
-
-    def _run(self, argv, data=None, timeout=None):
-        """The one place that runs external commands (tests patch it).
-
-        With ``timeout`` (restart_command, stop_command), the command runs in its own session and
-        is killed (its process group) when it does not return in time; rc is then None. Output goes
-        to files, not pipes, so that a daemon it leaves behind cannot block the module.
-        """
-        if timeout is not None:
-            return run_bounded(argv, timeout)
-        # handle_exceptions=False: this runs in worker threads too, where fail_json must not be called.
-        try:
-            return self.module.run_command(argv, data=data, binary_data=data is not None, expand_user_and_vars=False,
-                                           environ_update={'LANG': 'C', 'LC_ALL': 'C'}, handle_exceptions=False)
-        except (IOError, OSError) as exc:
-            return 255, '', 'cannot run %s: %s' % (' '.join(argv), exc)
+        runner = runner or Runner()
+        super(FlowRestoreWait, self).__init__(module.params, runner.run, tools, check_mode=module.check_mode, hook=BOUNDARY_HOOK)
 
 
 def main():

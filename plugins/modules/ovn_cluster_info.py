@@ -201,7 +201,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
     COMMON_NUMBERS, LivenessProof, RaftInputError, assess_health, check_number, parse_address, pick_leader, resolve_db,
 )
-from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommandError, RaftCommands
+from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError, fail_command
+from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommands
 
 
 def prove_liveness(cmds, leader, sleep=time.sleep):
@@ -257,7 +258,7 @@ def main():
         module.fail_json(msg='%s: ctl: %s is not a control socket (a Unix socket of ovsdb-server --unixctl)' % (info['name'], ctl))
     remote = info['remote'] if p['remote'] is None else p['remote']
 
-    cmds = RaftCommands(module, info['name'])
+    cmds = RaftCommands(info['name'])
     view = cmds.view(ctl)
     if view.status is None:
         module.fail_json(msg='%s: %s' % (info['name'], view.error), views=[view.as_dict()], output=view.text)
@@ -276,7 +277,9 @@ def main():
                              % (info['name'], remote[5:]))
         try:
             server_row = cmds.server_row(remote)
-        except (RaftCommandError, RaftInputError) as exc:
+        except CommandError as exc:
+            fail_command(module, exc, prefix='%s: reading the _Server row through %s failed' % (info['name'], remote))
+        except RaftInputError as exc:
             module.fail_json(msg='%s: reading the _Server row through %s failed: %s' % (info['name'], remote, exc))
 
     alive = None

@@ -243,7 +243,8 @@ from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
     COMMON_NUMBERS, LivenessProof, RaftInputError, caught_up, check_number, find_servers, normalize_server_id,
     parse_address, pick_leader, plan_join, plan_removal, removal_done, resolve_db, resolve_target,
 )
-from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommandError, RaftCommands
+from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError, command_details, fail_command
+from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommands
 
 
 def _servers(status):
@@ -263,7 +264,7 @@ class RaftMember:
         self.db = info['name']
         self.ctl = ctl
         self.ctls = [ctl] + [c for c in self.p['peer_ctls'] if c != ctl]
-        self.cmds = RaftCommands(module, self.db)
+        self.cmds = RaftCommands(self.db)
         self.sleep = time.sleep
         self.clock = time.monotonic
         self.cmds.clock = self.now
@@ -454,8 +455,8 @@ class RaftMember:
         dest = os.path.join(bdir, '%s-%s-%s.standalone.db' % (self.db, status.get('cluster_id'), time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())))
         try:
             return self.cmds.backup(db_file, dest)
-        except RaftCommandError as exc:
-            self.fail('backup of %s failed: %s. Nothing was changed.' % (db_file, exc))
+        except CommandError as exc:
+            self.fail('backup of %s failed: %s. Nothing was changed.' % (db_file, exc), **command_details(exc))
 
     # ---- present -----------------------------------------------------------
     def present(self):
@@ -522,17 +523,17 @@ class RaftMember:
                                        if not find_servers({'servers': [s]}, address=p['address'])]
             try:
                 self.cmds.join(p['db_file'], p['address'], remotes, leader.status.get('cluster_id_full'))
-            except RaftCommandError as exc:
+            except CommandError as exc:
                 self.fail('join-cluster failed: %s. Done so far: %s. Nothing else was changed; remove a partial %s if one '
                           'was left, then re-run.' % (exc, '; '.join(done) or 'nothing', p['db_file']),
-                          changed=bool(done), removed=res['removed'], backup_file=res.get('backup_file'))
+                          changed=bool(done), removed=res['removed'], backup_file=res.get('backup_file'), **command_details(exc))
             done.append('join-cluster wrote %s (a join request of %s that runs when the server starts)' % (p['db_file'], p['address']))
         try:
             self.cmds.start(p['start_command'])
-        except RaftCommandError as exc:
+        except CommandError as exc:
             self.fail('%s. Done so far: %s. The new server is not running and not yet a member; fix start_command and re-run: '
                       'the re-run starts the server on %s.' % (exc, '; '.join(done) or 'nothing', p['db_file']),
-                      changed=bool(done), removed=res['removed'], backup_file=res.get('backup_file'))
+                      changed=bool(done), removed=res['removed'], backup_file=res.get('backup_file'), **command_details(exc))
         done.append('started the server')
         new = self.wait_caught_up(done)
         res.update(changed=True, server_id=new['server_id'], elapsed_ms=int((self.clock() - start) * 1000))
@@ -651,9 +652,9 @@ def main():
     member = RaftMember(module, info, ctl)
     try:
         result = member.absent() if p['state'] == 'absent' else member.present()
-    except RaftCommandError as exc:
+    except CommandError as exc:
         told = ('Done before: %s.' % '; '.join(member.done)) if member.done else 'Nothing was changed.'
-        module.fail_json(msg='%s: %s. %s' % (info['name'], exc, told), changed=bool(member.done), commands=member.cmds.commands)
+        fail_command(module, exc, prefix=info['name'], suffix=told, changed=bool(member.done), commands=member.cmds.commands)
     module.exit_json(**result)
 
 

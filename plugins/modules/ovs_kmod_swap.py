@@ -265,6 +265,7 @@ tree_state:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.cni.ovs.plugins.module_utils._exec import Runner
 from ansible_collections.cni.ovs.plugins.module_utils._kmod import DEFAULT_MODULES, KmodError
 from ansible_collections.cni.ovs.plugins.module_utils._kmod_exec import FileOps, KmodSwitch, SwitchFailed, shown
 
@@ -272,18 +273,15 @@ PROC_MODULES = '/proc/modules'
 
 
 class KmodSwap:
-    """Wiring: the module's arguments, commands and filesystem handed to the core."""
+    """Wiring: the module's arguments, the one runner (``_exec.Runner``) and the filesystem handed to the core."""
 
-    def __init__(self, module, fs=None, checkpoint=None):
+    def __init__(self, module, fs=None, checkpoint=None, runner=None):
         self.module = module
         p = module.params
+        self.runner = runner or Runner()
         self.core = KmodSwitch(
-            dict(p), fs=fs or FileOps(), run=self._run, which=module.get_bin_path, checkpoint=checkpoint,
+            dict(p), fs=fs or FileOps(), run=self.runner.run, which=module.get_bin_path, checkpoint=checkpoint,
             proc_modules=PROC_MODULES, check_mode=module.check_mode, diff=module._diff)
-
-    # one patchable place for every external command
-    def _run(self, argv):
-        return self.module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
 
 
 def main():

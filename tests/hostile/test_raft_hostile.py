@@ -20,7 +20,7 @@ import pytest
 from _harness import assert_filter_refused, assert_module_refused, run_module, snapshot_tree
 from _raft_lab import RaftLab
 from ansible_collections.cni.ovs.plugins.filter.raft_status import raft_status
-from ansible_collections.cni.ovs.plugins.module_utils import _raft_runner
+from ansible_collections.cni.ovs.plugins.module_utils import _exec
 from ansible_collections.cni.ovs.plugins.modules import ovn_cluster_info, ovn_raft_member
 
 FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'unit', 'plugins', 'module_utils', 'fixtures', 'raft')
@@ -77,9 +77,9 @@ def fake_ctl(tmp_path):
 @pytest.fixture
 def no_commands(monkeypatch):
     """Fail the test if the module runs any command."""
-    def boom(self, argv, check=True):
+    def boom(self, argv, data=None, timeout=None):
         raise AssertionError('a command was run: %s' % argv)
-    monkeypatch.setattr(_raft_runner.RaftCommands, '_run', boom)
+    monkeypatch.setattr(_exec.Runner, 'run', boom)
 
 
 ABSENT = {'db': 'nb', 'state': 'absent', 'server_id': '1b9a'}
@@ -198,12 +198,12 @@ def test_ambiguous_short_id_is_refused(fake_ctl, monkeypatch):
                           '    a5a0 (a5a0 at tcp:127.0.0.3:16643) next_index=5 match_index=4 last msg 11 ms ago')
     calls = []
 
-    def fake(self, argv, check=True):
+    def fake(self, argv, data=None, timeout=None):
         calls.append(argv)
         if 'cluster/status' in argv:
             return 0, text, ''
         raise AssertionError('must not run %s' % argv)
-    monkeypatch.setattr(_raft_runner.RaftCommands, '_run', fake)
+    monkeypatch.setattr(_exec.Runner, 'run', fake)
     for check in (True, False):
         res = run_module(ovn_raft_member, dict(ABSENT, ctl=fake_ctl, server_id='a5a0'), check=check)
         msg = assert_module_refused(res, 'server_id', 'a5a0')

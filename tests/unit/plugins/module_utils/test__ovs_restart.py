@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import os
-import time
 
 import pytest
 
@@ -114,13 +113,6 @@ def test_save_dir_created_0700(tmp_path):
     assert fs.check() is False and not os.path.exists(fs.path)
     assert fs.check(create=True) is True
     assert oct(os.stat(fs.path).st_mode & 0o777) == '0o700'
-
-
-def test_run_bounded_kills_a_hung_command():
-    start = time.monotonic()
-    rc, _out, _err = core.run_bounded(['sh', '-c', 'echo hi; sleep 30'], 0.5)
-    assert rc is None and time.monotonic() - start < 5
-    assert core.run_bounded(['sh', '-c', 'echo hi; exit 3'], 5) == (3, 'hi\n', '')
 
 
 def test_bridge_names():

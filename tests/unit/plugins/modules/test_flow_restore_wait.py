@@ -16,6 +16,7 @@ from unittest import mock
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.cni.ovs.plugins.module_utils import _exec
 from ansible_collections.cni.ovs.plugins.modules import flow_restore_wait
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures', 'ovs')
@@ -68,7 +69,7 @@ def run(capsys, switch, check=False, diff=False, **args):
         return switch(argv, data)
 
     with patch_module_args(params):
-        with mock.patch.object(flow_restore_wait.FlowRestoreWait, '_run', method):
+        with mock.patch.object(_exec.Runner, 'run', method):
             with mock.patch.object(flow_restore_wait.AnsibleModule, 'get_bin_path', lambda self, name, *a, **k: '/usr/bin/' + name):
                 with pytest.raises(SystemExit):
                     flow_restore_wait.main()

@@ -2,7 +2,7 @@
 # Copyright (c) cni.ovs contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ovn_raft_member and ovn_cluster_info with RaftCommands._run answering recorded real outputs.
+"""ovn_raft_member and ovn_cluster_info with _exec.Runner.run answering recorded real outputs.
 
 The control sockets are real (unbound) Unix sockets in a temp dir; the integration targets run the
 same modules against real ovsdb-server clusters.
@@ -17,7 +17,7 @@ import socket
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.cni.ovs.plugins.module_utils import _raft_runner
+from ansible_collections.cni.ovs.plugins.module_utils import _exec
 from ansible_collections.cni.ovs.plugins.modules import ovn_cluster_info, ovn_raft_member
 
 FIX = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures', 'raft')
@@ -47,18 +47,15 @@ class Fake:
         self.answers = answers
         self.calls = []
 
-    def __call__(self, cmds, argv, check=True):
+    def __call__(self, argv):
         self.calls.append(argv)
         rest = [a for a in argv if not a.startswith('--timeout=')]
         key = (rest[2], rest[3]) if rest[0] == 'ovs-appctl' else (rest[0], rest[1])
-        rc, out, err = self.answers.get(key, (0, '', ''))
-        if check and rc != 0:
-            raise _raft_runner.RaftCommandError('%s failed' % argv)
-        return rc, out, err
+        return self.answers.get(key, (0, '', ''))
 
 
 def run(mod, args, fake, monkeypatch, capsys):
-    monkeypatch.setattr(_raft_runner.RaftCommands, '_run', lambda self, argv, check=True: fake(self, argv, check))
+    monkeypatch.setattr(_exec.Runner, 'run', lambda self, argv, data=None, timeout=None: fake(argv))
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             mod.main()
@@ -128,15 +125,12 @@ def test_cluster_info_kicked_member(sockets, monkeypatch, capsys):
 class SequenceFake(Fake):
     """Like Fake, but a list of answers is consumed one per call (the last one repeats)."""
 
-    def __call__(self, cmds, argv, check=True):
+    def __call__(self, argv):
         self.calls.append(argv)
         rest = [a for a in argv if not a.startswith('--timeout=')]
         key = (rest[2], rest[3]) if rest[0] == 'ovs-appctl' else (rest[0], rest[1])
         answers = self.answers.get(key, [(0, '', '')])
-        rc, out, err = answers.pop(0) if len(answers) > 1 else answers[0]
-        if check and rc != 0:
-            raise _raft_runner.RaftCommandError('%s failed' % argv)
-        return rc, out, err
+        return answers.pop(0) if len(answers) > 1 else answers[0]
 
 
 def test_kick_committed_then_dropped_is_detected(sockets, monkeypatch, capsys):

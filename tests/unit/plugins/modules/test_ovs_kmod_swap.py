@@ -19,8 +19,10 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.cni.ovs.plugins.modules import ovs_kmod_swap
-from ansible_collections.cni.ovs.plugins.module_utils import _kmod_exec
+from ansible_collections.cni.ovs.plugins.module_utils import _exec, _kmod_exec
 from ansible_collections.cni.ovs.plugins.module_utils._kmod import parse_modinfo
+
+REAL_RUN = _exec.Runner.run
 
 HERE = os.path.dirname(__file__)
 MKTREE = os.path.join(HERE, '..', '..', '..', 'integration', 'targets', 'ovs_kmod_swap', 'files', 'mktree.py')
@@ -77,12 +79,12 @@ def run(root, capsys, check=False, diff=False, runner=None, **args):
     params['_ansible_diff'] = diff
     runner = runner or Runner()
     if isinstance(runner, Runner):
-        def method(swap_self, argv):
+        def method(_runner_self, argv, data=None, timeout=None):  # pylint: disable=unused-argument
             return runner(argv)
     else:
         method = runner
     with patch_module_args(params):
-        with mock.patch.object(ovs_kmod_swap.KmodSwap, '_run', method):
+        with mock.patch.object(_exec.Runner, 'run', method):
             with mock.patch.object(ovs_kmod_swap.AnsibleModule, 'get_bin_path',
                                    lambda self, name, *a, **k: '/usr/sbin/' + name):
                 with pytest.raises(SystemExit):
@@ -161,9 +163,9 @@ def test_real_depmod_refreshes_index(root, capsys):
     lay(root, 'rhel_noinfo')
     rel = os.path.join(root, 'lib', 'modules', R)
 
-    def real(swap_self, argv):
+    def real(runner_self, argv, data=None, timeout=None):
         argv = [shutil.which('depmod')] + argv[1:]
-        return swap_self.module.run_command(argv, environ_update={'LANG': 'C'})
+        return REAL_RUN(runner_self, argv, data=data, timeout=timeout)
     res = run_res(root, capsys, runner=real)
     assert res['changed'] and res['depmod'][-4:] == ['-b', root, '--', R]
     with open(os.path.join(rel, 'modules.dep')) as f:
