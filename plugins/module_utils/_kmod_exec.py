@@ -29,6 +29,7 @@ import posixpath
 import stat
 import tarfile
 
+from ansible_collections.cni.ovs.plugins.module_utils._atomic import write_atomic
 from ansible_collections.cni.ovs.plugins.module_utils._kmod import (
     INFO_FILE, JOURNAL_FILE, NOT_DONE_NSX, NOT_DONE_UPSTREAM, NSX_DIR, NSX_LOCATIONS, USR_BACKUP_DIR,
     KmodError, check_nsx, depmod_base, depmod_stale, modprobe_skip_reason, parse_info, parse_journal,
@@ -142,51 +143,28 @@ class FileOps:
         os.rmdir(path)
 
     def write_atomic(self, path, data, mode=0o600):
-        tmp = path + '.part'
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        try:
-            with os.fdopen(fd, 'wb') as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-            raise
+        """Replace ``path`` with ``data`` (bytes) through the one atomic writer (``_atomic.write_atomic``)."""
+        write_atomic(path, data, mode=mode)
 
     def write_archive(self, path, members):
-        """Write a tar.gz at path (mode 0600) of members [(absolute path, member name)].
+        """Write a tar.gz at path (mode 0600) of members [(absolute path, member name)], atomically.
 
         A symbolic link is archived with the content of the file it points to (a regular member).
         """
-        tmp = path + '.part'
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, 'wb') as raw:
-                with tarfile.open(fileobj=raw, mode='w:gz') as tar:
-                    for full, name in members:
-                        info = tar.gettarinfo(full, arcname=name)
-                        if info.issym():
-                            real = tar.gettarinfo(os.path.realpath(full), arcname=name)
-                            with open(full, 'rb') as f:
-                                tar.addfile(real, f)
-                        elif info.isfile():
-                            with open(full, 'rb') as f:
-                                tar.addfile(info, f)
-                        else:
-                            tar.addfile(info)
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-            raise
+        def fill(raw):
+            with tarfile.open(fileobj=raw, mode='w:gz') as tar:
+                for full, name in members:
+                    info = tar.gettarinfo(full, arcname=name)
+                    if info.issym():
+                        real = tar.gettarinfo(os.path.realpath(full), arcname=name)
+                        with open(full, 'rb') as f:
+                            tar.addfile(real, f)
+                    elif info.isfile():
+                        with open(full, 'rb') as f:
+                            tar.addfile(info, f)
+                    else:
+                        tar.addfile(info)
+        write_atomic(path, mode=0o600, writer=fill)
 
 
 def render_journal(release, restored, archives, unloaded, info=None):

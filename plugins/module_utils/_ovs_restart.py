@@ -22,10 +22,10 @@ import signal
 import socket
 import stat
 import struct
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.cni.ovs.plugins.module_utils._atomic import write_atomic
 from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError
 from ansible_collections.cni.ovs.plugins.module_utils._ovs import (
     OF_VERSIONS,
@@ -126,8 +126,9 @@ def check_dir_safe(path, param='save_dir'):
 class SaveDir:
     """The filesystem of the core: the save directory (injected: tests may replace it).
 
-    Files are written to a fresh temporary file (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, in the
-    directory itself) and renamed over the target, so a planted symlink is never followed.
+    Files are written by the one atomic writer (``_atomic.write_atomic``: a fresh mkstemp file,
+    mode 0600, in the directory itself, fsync'ed and renamed over the target, then the directory
+    fsync'ed), so a planted symlink is never followed.
     An existing directory is never chmod'ed; one the module creates is mode 0700.
     """
 
@@ -174,19 +175,7 @@ class SaveDir:
     def write(self, name, text):
         if not self.checked:
             self.check(create=True)
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=self.path)
-        try:
-            with os.fdopen(fd, 'w') as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.rename(tmp, self.file(name))
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(self.file(name), text, mode=0o600)
 
     def read(self, name, limit=None):
         """Text of a regular file in the directory (not through a symlink); None when missing."""
