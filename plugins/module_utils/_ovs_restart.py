@@ -51,6 +51,8 @@ from ansible_collections.cni.ovs.plugins.module_utils._ovs import (
 )
 
 POLL = 0.005
+# Seconds a daemon whose stop request failed gets to exit before the failure counts.
+EXIT_GRACE = 2.0
 
 # Phase boundaries of state=restarted, in order. ``hook(name)`` is called at each one;
 # the fault-injection tests kill daemons there. Every boundary is also a point where a
@@ -891,9 +893,21 @@ class RestartCore:
             else:
                 self.unixctl_exit(old_pid)
         except Abort:
-            if self._alive(old_pid):
+            # The stop request can fail while the daemon is already exiting (the exit reply is
+            # lost, a stop script returns non-zero): its control socket may answer a moment
+            # longer. Decide only after it had EXIT_GRACE seconds (at most stop_timeout) to go.
+            if not self.wait_gone(old_pid, min(EXIT_GRACE, p['stop_timeout'])):
                 raise
         self.wait_stopped(old_pid)
+
+    def wait_gone(self, pid, grace):
+        """Poll until the control socket of ``pid`` stops answering; False if it still answers after ``grace`` seconds."""
+        deadline = self.clock.monotonic() + grace
+        while self._alive(pid):
+            if self.clock.monotonic() >= deadline:
+                return False
+            self.clock.sleep(POLL)
+        return True
 
     def stop_half_started(self, old_pid):
         """After restart_command hung and was killed: stop the ovs-vswitchd it left behind (it never

@@ -125,3 +125,58 @@ def test_bridge_names():
 
 def test_boundaries_in_order():
     assert core.BOUNDARIES == ('saved', 'stopping', 'stopped', 'flag_set', 'started', 'restored', 'cleared')
+
+
+class FakeClock:
+    """Monotonic time that advances only when the core sleeps."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    @staticmethod
+    def utc_stamp():
+        return '2026-01-01T00:00:00Z'
+
+
+def _stopping_core(tmp_path, answers_for, stop_timeout=30):
+    """A core whose stop_command fails (rc=1) while the old daemon's socket answers for ``answers_for`` seconds."""
+    clock = FakeClock()
+    params = {'rundir': str(tmp_path), 'save_dir': str(tmp_path / 'save'), 'stop_command': ['/bin/false'],
+              'stop_timeout': stop_timeout}
+    c = core.RestartCore(params, lambda argv, data=None, timeout=None: (1, '', 'exit: connection closed'), {}, clock=clock)
+    gone_at = clock.now + answers_for
+    c._alive = lambda pid: clock.now < gone_at
+    c._pidfile_pid = lambda: None  # the pidfile is gone once the daemon exited
+    return c, clock
+
+
+def test_stop_request_failing_while_the_daemon_exits_is_not_a_failure(tmp_path):
+    """The race: the stop request fails but the daemon is already exiting; its socket answers
+    0.5 s longer. The core polls (no fixed sleep) and carries on once it is gone."""
+    c, clock = _stopping_core(tmp_path, answers_for=0.5)
+    c.stop_old(4242)
+    assert 0.5 <= clock.now - 100.0 < 0.5 + 2 * core.POLL
+    assert set(clock.sleeps) == {core.POLL}
+
+
+def test_a_daemon_still_answering_after_the_grace_fails_the_stop(tmp_path):
+    c, clock = _stopping_core(tmp_path, answers_for=1000)
+    with pytest.raises(core.Abort) as err:
+        c.stop_old(4242)
+    assert err.value.msg == 'stop_command failed (rc=1): exit: connection closed'
+    assert core.EXIT_GRACE <= clock.now - 100.0 < core.EXIT_GRACE + 2 * core.POLL
+
+
+def test_the_grace_never_exceeds_stop_timeout(tmp_path):
+    c, clock = _stopping_core(tmp_path, answers_for=1000, stop_timeout=1)
+    with pytest.raises(core.Abort):
+        c.stop_old(4242)
+    assert 1 <= clock.now - 100.0 < 1 + 2 * core.POLL
