@@ -113,6 +113,7 @@ from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
 from ansible_collections.cni.ovs.plugins.plugin_utils import _report
+from ansible_collections.cni.ovs.plugins.plugin_utils._report_write import write_atomic
 
 
 def _result_dict(result):
@@ -258,17 +259,10 @@ class CallbackModule(CallbackBase):
         base = os.path.join(report_dir, '%s-%s' % (_report.safe_name(report['run']['name']), _report.stamp(self._rec.started)))
         try:
             os.makedirs(report_dir, exist_ok=True)
-            self._atomic(base + '.json', json.dumps(report, indent=2, sort_keys=False) + '\n')
-            self._atomic(base + '.html', _report.render_html(report))
+            write_atomic(base + '.json', json.dumps(report, indent=2, sort_keys=False) + '\n')
+            write_atomic(base + '.html', _report.render_html(report))
         except (OSError, ValueError, TypeError) as e:
             self._display.warning('cni.ovs.rollout_report: could not write the run report to %s: %s' % (report_dir, to_text(e)))
             return
         self._display.display('rollout report: %s.json' % base)
         self._display.display('rollout report: %s.html' % base)
-
-    @staticmethod
-    def _atomic(path, text):
-        tmp = '%s.tmp%d' % (path, os.getpid())
-        with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, path)
