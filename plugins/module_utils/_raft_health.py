@@ -43,7 +43,7 @@ __all__ = [
     'RaftInputError', 'shown', 'KNOWN_DBS', 'resolve_db', 'normalize_server_id', 'parse_address',
     'address_matches', 'parse_server_row', 'member_liveness', 'assess_health',
     'find_servers', 'resolve_target', 'plan_removal', 'removal_done', 'plan_join', 'caught_up',
-    'check_number', 'pick_leader', 'LivenessProof', 'COMMON_NUMBERS',
+    'check_number', 'pick_leader', 'foreign_leaders', 'full_id', 'LivenessProof', 'COMMON_NUMBERS',
 ]
 
 # Kube-OVN layout (dist/images/start-db.sh, kubectl-ko): control sockets and client sockets.
@@ -96,33 +96,50 @@ def check_number(name, value, minimum=None, allow_minimum=True, maximum=None):
     return value
 
 
-def pick_leader(statuses, cluster_id=None):
-    """Index of the leader among parsed statuses (None entries allowed), or None.
+def full_id(status, key):
+    """The full UUID of ``server_id``/``cluster_id`` in a parsed status (the short id only when the full one is unknown)."""
+    return status.get(key + '_full') or status.get(key)
 
-    A status counts when its role is ``leader``, it is a ``cluster member``
-    and (when ``cluster_id`` is given) of that cluster.  When several claim
-    leadership (a deposed leader that has not noticed yet) the highest term
-    wins; two claims in the same term, or in different clusters, give None.
+
+def pick_leader(statuses, cluster_id=None):
+    """Index of the leader among parsed statuses (None entries allowed), or None: the one rule of both raft modules.
+
+    A status counts when its role is ``leader`` and it is a ``cluster member``; with
+    ``cluster_id`` (a full cluster UUID) only a leader of that cluster counts. Ids are
+    compared as full UUIDs, never by their 4-digit prefixes. The same server seen through
+    two sockets is one leader. When different servers claim leadership (a deposed leader
+    that has not noticed yet) the highest term wins; two claims in the same term, or
+    leaders of different clusters, give None.
     """
     best = None
     for i, st in enumerate(statuses):
         if not st or st.get('role') != 'leader' or st.get('status') != 'cluster member':
             continue
-        if cluster_id is not None and st.get('cluster_id') != cluster_id:
+        if cluster_id is not None and full_id(st, 'cluster_id') != cluster_id:
             continue
         if best is None:
             best = i
             continue
         b = statuses[best]
-        if st.get('cluster_id') != b.get('cluster_id'):
+        if full_id(st, 'cluster_id') != full_id(b, 'cluster_id'):
             return None
-        if st.get('server_id') == b.get('server_id'):
+        if full_id(st, 'server_id') == full_id(b, 'server_id'):
+            if (st.get('term') or 0) > (b.get('term') or 0):
+                best = i
             continue
         if (st.get('term') or 0) > (b.get('term') or 0):
             best = i
         elif (st.get('term') or 0) == (b.get('term') or 0):
             return None
     return best
+
+
+def foreign_leaders(statuses, cluster_id):
+    """Indexes of leaders among ``statuses`` that lead a cluster other than ``cluster_id`` (full UUIDs)."""
+    if cluster_id is None:
+        return []
+    return [i for i, st in enumerate(statuses) if st and st.get('role') == 'leader' and st.get('status') == 'cluster member'
+            and full_id(st, 'cluster_id') != cluster_id]
 
 
 def resolve_db(db):

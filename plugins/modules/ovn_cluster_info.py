@@ -199,7 +199,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
-    COMMON_NUMBERS, LivenessProof, RaftInputError, assess_health, check_number, parse_address, pick_leader, resolve_db,
+    COMMON_NUMBERS, LivenessProof, RaftInputError, assess_health, check_number, full_id, parse_address, pick_leader, resolve_db,
 )
 from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError, fail_command
 from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommands
@@ -264,10 +264,10 @@ def main():
         module.fail_json(msg='%s: %s' % (info['name'], view.error), views=[view.as_dict()], output=view.text)
     views = [view]
     for peer in p['peer_ctls']:
-        if pick_leader([v.status for v in views], view.status.get('cluster_id')) is not None:
+        if pick_leader([v.status for v in views], full_id(view.status, 'cluster_id')) is not None:
             break
         views.append(cmds.view(peer))
-    i = pick_leader([v.status for v in views], view.status.get('cluster_id'))
+    i = pick_leader([v.status for v in views], full_id(view.status, 'cluster_id'))
     leader = views[i] if i is not None else None
 
     server_row = None

@@ -240,7 +240,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
-    COMMON_NUMBERS, LivenessProof, RaftInputError, caught_up, check_number, find_servers, normalize_server_id,
+    COMMON_NUMBERS, LivenessProof, RaftInputError, caught_up, check_number, find_servers, foreign_leaders, full_id, normalize_server_id,
     parse_address, pick_leader, plan_join, plan_removal, removal_done, resolve_db, resolve_target,
 )
 from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError, command_details, fail_command
@@ -269,6 +269,7 @@ class RaftMember:
         self.clock = time.monotonic
         self.cmds.clock = self.now
         self.done = []
+        self.cluster_id = None  # full UUID of the cluster ctl belongs to, learnt from its first view
 
     def now(self):
         """``self.clock()``, looked up at call time (tests replace ``clock``)."""
@@ -286,9 +287,26 @@ class RaftMember:
             out.append(v)
         return out
 
-    @staticmethod
-    def leader_of(views):
-        i = pick_leader([v.status for v in views])
+    def leader_of(self, views):
+        """The leader among ``views`` of the cluster ``ctl`` belongs to (the one rule, ``pick_leader``), or None.
+
+        Fails, naming both cluster ids, when the only leader seen leads another cluster
+        (a control socket of another cluster in peer_ctls): nothing is decided on its view.
+        """
+        statuses = [v.status for v in views]
+        if self.cluster_id is None:
+            own = [v.status for v in views if v.ctl == self.ctl and v.status]
+            self.cluster_id = full_id(own[0], 'cluster_id') if own else None
+        i = pick_leader(statuses, self.cluster_id)
+        if i is None:
+            foreign = foreign_leaders(statuses, self.cluster_id)
+            if foreign:
+                other = views[foreign[0]]
+                told = ('Done so far: %s.' % '; '.join(self.done)) if self.done else 'Nothing was changed.'
+                self.fail('the only leader seen, server %s through %s, leads cluster %s, but ctl %s is a member of cluster %s: '
+                          'a control socket of another cluster was given. Give ctl and peer_ctls of one cluster. %s'
+                          % (full_id(other.status, 'server_id'), other.ctl, full_id(other.status, 'cluster_id'), self.ctl,
+                             self.cluster_id, told), changed=bool(self.done))
         return None if i is None else views[i]
 
     def settled_leader(self):

@@ -378,12 +378,31 @@ def test_pick_leader_one_rule():
     assert pick_leader([fol, None, lead]) == 2
     assert pick_leader([fol]) is None
     stale = copy.deepcopy(lead)
-    stale['server_id'], stale['term'] = 'a5a0', 0            # a deposed leader of an older term
+    stale['server_id'], stale['server_id_full'], stale['term'] = 'a5a0', fol['server_id_full'], 0  # a deposed leader of an older term
     assert pick_leader([stale, lead]) == 1
     twin = copy.deepcopy(lead)
-    twin['server_id'] = 'a5a0'                               # two leaders in one term: refuse to choose
+    twin['server_id'], twin['server_id_full'] = 'a5a0', fol['server_id_full']  # two leaders in one term: refuse to choose
     assert pick_leader([lead, twin]) is None
     assert pick_leader([lead], cluster_id='ffff') is None
+
+
+def test_pick_leader_compares_full_uuids_not_prefixes():
+    lead = st('real_nb3_leader')
+    cid = lead['cluster_id_full']
+    assert pick_leader([lead], cluster_id=cid) == 0
+    # the 4-digit prefix of the cluster id is not enough
+    assert pick_leader([lead], cluster_id=cid[:4]) is None
+    other_cluster = copy.deepcopy(lead)
+    other_cluster['cluster_id_full'] = cid[:4] + 'ffff-ffff-ffff-ffff-ffffffffffff'  # same prefix, another cluster
+    assert pick_leader([other_cluster], cluster_id=cid) is None
+    assert pick_leader([lead, other_cluster]) is None                  # leaders of two clusters: refuse to choose
+    assert pick_leader([other_cluster, lead], cluster_id=cid) == 1
+    # two servers sharing the 4-digit prefix, both claiming the same term: two leaders, not one
+    twin = copy.deepcopy(lead)
+    twin['server_id_full'] = lead['server_id_full'][:4] + 'eeee-eeee-eeee-eeee-eeeeeeeeeeee'
+    assert pick_leader([lead, twin]) is None
+    # the same server seen through two sockets is one leader
+    assert pick_leader([lead, copy.deepcopy(lead)]) == 0
 
 
 def test_plan_join_starts_a_join_request_left_by_a_failed_start():

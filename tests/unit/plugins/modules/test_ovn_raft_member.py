@@ -153,3 +153,37 @@ def test_kick_never_committed_times_out_with_views(sockets, monkeypatch, capsys)
     res = run(ovn_raft_member, {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'server_id': '4b25', 'hold': 0, 'timeout': 0.3},
               fake, monkeypatch, capsys)
     assert res['failed'] and 'is not committed after 0.3s: it may have been dropped' in res['msg'] and res['changed'], res['msg']
+
+
+@pytest.mark.parametrize('check', [False, True])
+def test_refuses_when_the_only_leader_seen_is_of_another_cluster(sockets, monkeypatch, capsys, check):
+    """ctl is a follower of cluster 3add30ef…; the one leader among peer_ctls leads cluster 32ca07fb…
+    (a socket of another cluster given by mistake). Nothing may be kicked on the strength of it."""
+    fake = Fake({(sockets['n1'], 'cluster/status'): (0, fixture('real_nb3_follower.txt'), ''),
+                 (sockets['n2'], 'cluster/status'): (0, fixture('seed_nb_leader.txt'), '')})
+    args = {'db': 'nb', 'state': 'absent', 'ctl': sockets['n1'], 'peer_ctls': [sockets['n2']], 'server_id': 'd133',
+            '_ansible_check_mode': check}
+    res = run(ovn_raft_member, args, fake, monkeypatch, capsys)
+    assert res['failed'] and not res['changed'], res
+    assert '3add30ef-3c10-40bf-a0d9-88a67521e9fd' in res['msg'] and '32ca07fb-739b-4257-b510-12fa18e7cce8' in res['msg'], res['msg']
+    assert sockets['n2'] in res['msg'] and 'Nothing was changed' in res['msg']
+    assert all(c[4] == 'cluster/status' for c in fake.calls)
+
+
+def test_present_refuses_a_leader_of_another_cluster_too(sockets, monkeypatch, capsys, tmp_path):
+    fake = Fake({(sockets['n1'], 'cluster/status'): (0, fixture('real_nb3_follower.txt'), ''),
+                 (sockets['n2'], 'cluster/status'): (0, fixture('seed_nb_leader.txt'), '')})
+    args = {'db': 'nb', 'state': 'present', 'ctl': sockets['n1'], 'peer_ctls': [sockets['n2']], 'address': 'tcp:127.0.0.4:16643',
+            'db_file': str(tmp_path / 'new.db'), 'new_ctl': str(tmp_path / 'new.ctl'), 'start_command': ['/bin/true']}
+    res = run(ovn_raft_member, args, fake, monkeypatch, capsys)
+    assert res['failed'] and not res['changed'], res
+    assert '3add30ef-3c10-40bf-a0d9-88a67521e9fd' in res['msg'] and '32ca07fb-739b-4257-b510-12fa18e7cce8' in res['msg'], res['msg']
+    assert all(c[4] == 'cluster/status' for c in fake.calls if c[0] == 'ovs-appctl') and not [c for c in fake.calls if c[0] != 'ovs-appctl']
+
+
+def test_cluster_info_judges_on_its_own_clusters_leader_only(sockets, monkeypatch, capsys):
+    fake = Fake({(sockets['n1'], 'cluster/status'): (0, fixture('real_nb3_follower.txt'), ''),
+                 (sockets['n2'], 'cluster/status'): (0, fixture('seed_nb_leader.txt'), '')})
+    res = run(ovn_cluster_info, {'db': 'nb', 'ctl': sockets['n1'], 'peer_ctls': [sockets['n2']], 'remote': ''}, fake, monkeypatch, capsys)
+    assert not res.get('failed'), res
+    assert res['leader_status'] is None and res['health']['judged_on'] == 'follower'
