@@ -25,7 +25,7 @@ CNIS=(kube-ovn nsx openshift-sdn)
 MAX_NODES=200
 # Components in start order; down stops them in reverse.
 COMPONENTS=(etcd kube-apiserver apiserver-forwarder kube-controller-manager kube-scheduler kwok)
-SIM_COMPONENTS=(openshift-sim)
+SIM_COMPONENTS=(openshift-sim ovs-pod-sim)
 T0=$(date +%s.%N)
 
 say() { printf '[lab] %s\n' "$*"; }
@@ -46,7 +46,9 @@ validate() {
 
 all_components() {
   printf '%s\n' "${COMPONENTS[@]}"
-  [ -f "$LAB_STATE/config" ] && grep -q '^CNI=openshift-sdn$' "$LAB_STATE/config" && printf '%s\n' "${SIM_COMPONENTS[@]}"
+  [ -f "$LAB_STATE/config" ] || return 0
+  grep -q '^CNI=openshift-sdn$' "$LAB_STATE/config" && echo openshift-sim
+  grep -q '^CNI=kube-ovn$' "$LAB_STATE/config" && echo ovs-pod-sim
   return 0
 }
 
@@ -196,6 +198,12 @@ start_kwok() {
 }
 
 start_sim() {
+  if [ "$CNI" = kube-ovn ]; then
+    # SIMULATION: the ovs-ovn pods' container lifecycle on the node hosts (lab/sim/ovs_pod_sim.py)
+    proc_start ovs-pod-sim "$LAB_ROOT/sim/ovs_pod_sim.py" "$LAB_PYTHON" \
+      "$LAB_ROOT/sim/ovs_pod_sim.py" --kubeconfig "$KUBECONFIG_LAB"
+    wait_for "ovs-pod-sim started" 20 ovs-pod-sim grep -q "ovs-pod-sim: running" "$LAB_LOGS/ovs-pod-sim.log"
+  fi
   [ "$CNI" = openshift-sdn ] || return 0
   proc_start openshift-sim "$LAB_ROOT/sim/openshift_sim.py" "$LAB_PYTHON" \
     "$LAB_ROOT/sim/openshift_sim.py" --kubeconfig "$KUBECONFIG_LAB"
