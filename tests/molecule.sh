@@ -11,6 +11,10 @@ export PATH=$ROOT/.venv/bin:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg
 # shellcheck disable=SC1091
 [ -f lab/nodes/containers.conf ] && export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/lab/nodes/containers.conf}
 
+# `tests/molecule.sh --lab-nodes CNI`: print the node count the CNI's group wants, and exit
+# (tests/run.sh starts the lab it shares between lab-tests and Molecule with it).
+print_nodes_for=""
+if [ "${1:-}" = --lab-nodes ]; then print_nodes_for=${2:-kube-ovn}; shift 2; fi
 scenarios=("$@")
 if ((${#scenarios[@]} == 0)); then
   for d in extensions/molecule/*/molecule.yml; do
@@ -31,6 +35,8 @@ for s in "${scenarios[@]}"; do
   c=${cni:-kube-ovn}
   if [ -n "$n" ] && [ "$n" -gt "${nodes_for[$c]:-3}" ]; then nodes_for[$c]=$n; fi
 done
+
+if [ -n "$print_nodes_for" ]; then echo "${nodes_for[$print_nodes_for]:-3}"; exit 0; fi
 
 lab_was_up=0
 bash lab/lab.sh status >/dev/null 2>&1 && lab_was_up=1
