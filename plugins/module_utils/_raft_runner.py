@@ -6,7 +6,8 @@
 """The commands the raft modules run (``ovs-appctl``, ``ovsdb-client``, ``ovsdb-tool``).
 
 Every command goes through the one runner, :class:`_exec.Runner` (argv list, ``LANG=C``;
-unit tests patch :meth:`_exec.Runner.run`); a failing command raises :class:`_exec.CommandError`.  Decisions live in ``_raft_health``; parsing in ``_raft``.
+unit tests patch :meth:`_exec.Runner.run`); a failing command raises :class:`_exec.CommandError`.
+Decisions live in ``_raft_health`` (health) and ``_raft_plan`` (plans); parsing in ``_raft``.
 """
 
 from __future__ import annotations

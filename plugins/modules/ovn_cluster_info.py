@@ -28,25 +28,8 @@ extends_documentation_fragment:
   - cni.ovs._attributes
   - cni.ovs._attributes.INFO_MODULE
   - cni.ovs._attributes.ACTIONGROUP_OVS
+  - cni.ovs.raft
 options:
-  db:
-    description:
-      - V(nb), V(sb), or a full database name such as V(OVN_Northbound).
-    type: str
-    required: true
-  ctl:
-    description:
-      - Control socket of the member to ask (C(ovsdb-server --unixctl)).
-      - Defaults to the Kube-OVN layout for V(nb) and V(sb), C(/var/run/ovn/ovnnb_db.ctl) and C(/var/run/ovn/ovnsb_db.ctl);
-        required for other databases.
-    type: path
-  peer_ctls:
-    description:
-      - Control sockets of other members reachable from this host. When O(ctl) is not the leader, the one that is
-        the leader is used for the verdict. Missing sockets are reported, not fatal.
-    type: list
-    elements: path
-    default: []
   remote:
     description:
       - OVSDB client connection of the member asked in O(ctl), used to read its C(_Server) row
@@ -60,17 +43,11 @@ options:
         in RV(health.missing_addresses).
     type: list
     elements: str
-  stale_factor:
-    description:
-      - A member is stale when the leader has not heard from it for more than this many election timers.
-      - A finite number, more than 0, at most 1000.
-    type: raw
-    default: 3
 attributes:
   idempotent:
     support: full
 notes:
-  - Needs C(ovs-appctl) and, unless O(remote) is empty, C(ovsdb-client) on the host.
+  - Needs C(ovsdb-client) on the host unless O(remote) is empty.
 seealso:
   - module: cni.ovs.ovn_raft_member
   - name: ovsdb(7) clustered databases
@@ -193,14 +170,14 @@ views:
 """
 
 import os
-import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
-    COMMON_NUMBERS, LivenessProof, RaftInputError, assess_health, check_number, full_id, parse_address, pick_leader, resolve_db,
+    LivenessProof, RaftInputError, assess_health, full_id, parse_address, pick_leader,
 )
+from ansible_collections.cni.ovs.plugins.module_utils._raft_options import RAFT_ARGSPEC, check_raft_options, check_raft_sockets, fail_input
 from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError, fail_command
 from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommands
 
@@ -225,37 +202,23 @@ def prove_liveness(cmds, leader, sleep=time.sleep):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            db=dict(type='str', required=True),
-            ctl=dict(type='path'),
-            peer_ctls=dict(type='list', elements='path', default=[]),
+            RAFT_ARGSPEC,
             remote=dict(type='str'),
             expected_addresses=dict(type='list', elements='str'),
-            stale_factor=dict(type='raw', default=3.0),
         ),
         supports_check_mode=True,
     )
     p = module.params
     try:
-        info = resolve_db(p['db'])
-        low, low_ok, high = COMMON_NUMBERS['stale_factor']
-        p['stale_factor'] = check_number('stale_factor', p['stale_factor'], low, low_ok, high)
+        info, ctl = check_raft_options(p)
         for a in p['expected_addresses'] or []:
             parse_address(a)
         if p['remote'] and not (p['remote'].startswith(('unix:', 'tcp:', 'ssl:')) and len(p['remote']) <= 4096):
             raise RaftInputError('remote must be an OVSDB connection such as unix:/var/run/ovn/ovnnb_db.sock or tcp:127.0.0.1:6641, got %r'
                                  % p['remote'][:200])
+        check_raft_sockets(info, ctl, p['peer_ctls'])
     except RaftInputError as exc:
-        module.fail_json(msg=str(exc))
-    ctl = p['ctl'] or info['ctl']
-    if not ctl:
-        module.fail_json(msg='db %s is not nb or sb: give ctl, the control socket of one of its members' % info['name'])
-    for name, val in [('ctl', ctl)] + [('peer_ctls', c) for c in p['peer_ctls']]:
-        if not val or not os.path.isabs(val) or '\x00' in val or len(val) > 4096:
-            module.fail_json(msg='%s must be an absolute path of at most 4096 characters, got %r' % (name, val[:200]))
-    if not os.path.exists(ctl):
-        module.fail_json(msg='%s: ctl: control socket %s does not exist (is ovsdb-server running, is the path right?)' % (info['name'], ctl))
-    if not stat.S_ISSOCK(os.stat(ctl).st_mode):
-        module.fail_json(msg='%s: ctl: %s is not a control socket (a Unix socket of ovsdb-server --unixctl)' % (info['name'], ctl))
+        fail_input(module, exc)
     remote = info['remote'] if p['remote'] is None else p['remote']
 
     cmds = RaftCommands(info['name'])

@@ -38,26 +38,13 @@ description:
 extends_documentation_fragment:
   - cni.ovs._attributes
   - cni.ovs._attributes.ACTIONGROUP_OVS
+  - cni.ovs.raft
 options:
-  db:
-    description: V(nb), V(sb), or a full database name such as V(OVN_Northbound).
-    type: str
-    required: true
   state:
     description: Whether the server must be a member (V(present)) or not (V(absent)).
     type: str
     choices: [absent, present]
     default: present
-  ctl:
-    description:
-      - Control socket of a member of the cluster on this host. Defaults to the Kube-OVN layout for V(nb)/V(sb)
-        (C(/var/run/ovn/ovnnb_db.ctl), C(/var/run/ovn/ovnsb_db.ctl)).
-    type: path
-  peer_ctls:
-    description: Control sockets of other members on this host, used to find the leader and to verify the change.
-    type: list
-    elements: path
-    default: []
   server_id:
     description:
       - The server to remove, as the 4-hex-digit short id printed by C(cluster/status) or the full server UUID.
@@ -131,11 +118,6 @@ options:
     description:
       - Seconds to watch a committed removal before declaring it held. Defaults to two election timers. A finite number from 0 to 3600.
     type: raw
-  stale_factor:
-    description: Election timers without a message after which a member counts as stale (reported only). A finite number, more than 0,
-      at most 1000.
-    type: raw
-    default: 3
 attributes:
   check_mode:
     support: full
@@ -146,7 +128,7 @@ attributes:
   idempotent:
     support: full
 notes:
-  - Needs C(ovs-appctl) and C(ovsdb-tool) on the host. Paths must be absolute.
+  - Needs C(ovsdb-tool) on the host. Paths must be absolute.
   - After a member was removed while it was down, wipe its DB file before that host serves again, or it campaigns forever.
 seealso:
   - module: cni.ovs.ovn_cluster_info
@@ -233,17 +215,22 @@ msg:
 """
 
 import os
-import stat
 import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
-    COMMON_NUMBERS, LivenessProof, RaftInputError, caught_up, check_number, find_servers, foreign_leaders, full_id, normalize_server_id,
-    parse_address, pick_leader, plan_join, plan_removal, removal_done, resolve_db, resolve_target,
+    COMMON_NUMBERS, LivenessProof, RaftInputError, check_number, foreign_leaders, full_id, normalize_server_id,
+    parse_address, pick_leader,
+)
+from ansible_collections.cni.ovs.plugins.module_utils._raft_plan import (
+    caught_up, find_servers, plan_join, plan_removal, removal_done, resolve_target,
 )
 from ansible_collections.cni.ovs.plugins.module_utils._exec import CommandError, command_details, fail_command
+from ansible_collections.cni.ovs.plugins.module_utils._raft_options import (
+    RAFT_ARGSPEC, check_path, check_raft_options, check_raft_sockets, fail_input,
+)
 from ansible_collections.cni.ovs.plugins.module_utils._raft_runner import RaftCommands
 
 
@@ -582,10 +569,8 @@ class RaftMember:
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            db=dict(type='str', required=True),
+            RAFT_ARGSPEC,
             state=dict(type='str', choices=['absent', 'present'], default='present'),
-            ctl=dict(type='path'),
-            peer_ctls=dict(type='list', elements='path', default=[]),
             server_id=dict(type='str'),
             address=dict(type='str'),
             method=dict(type='str', choices=['auto', 'kick', 'leave'], default='auto'),
@@ -600,7 +585,6 @@ def main():
             timeout=dict(type='raw', default=60),
             settle_timeout=dict(type='raw', default=5),
             hold=dict(type='raw'),
-            stale_factor=dict(type='raw', default=3),
         ),
         mutually_exclusive=[('server_id', 'address')],
         required_if=[
@@ -612,8 +596,9 @@ def main():
     )
     p = module.params
     try:
-        info = resolve_db(p['db'])
-        for key, (low, low_ok, high) in COMMON_NUMBERS.items():
+        info, ctl = check_raft_options(p)
+        for key in ('timeout', 'settle_timeout', 'hold'):
+            low, low_ok, high = COMMON_NUMBERS[key]
             p[key] = check_number(key, p[key], low, low_ok, high)
         if p['server_id'] is not None:
             if p['state'] == 'present':
@@ -630,25 +615,11 @@ def main():
             raise RaftInputError('start_command must be a non-empty list of non-empty strings (an argv), got %r' % (p['start_command'],))
         if p['start_command'] and p['start_command'][0].startswith('-'):
             raise RaftInputError('start_command must start with the program to run, got %r' % (p['start_command'][0],))
+        for name, val in [('db_file', p['db_file']), ('new_ctl', p['new_ctl']), ('backup_dir', p['backup_dir'])]:
+            check_path(name, val)
+        check_raft_sockets(info, ctl, p['peer_ctls'])
     except RaftInputError as exc:
-        module.fail_json(msg='%s. Nothing was changed.' % exc)
-    ctl = p['ctl'] or info['ctl']
-    if not ctl:
-        module.fail_json(msg='db %s is not nb or sb: give ctl, the control socket of one of its members. Nothing was changed.' % info['name'])
-    paths = [('ctl', ctl), ('db_file', p['db_file']), ('new_ctl', p['new_ctl']), ('backup_dir', p['backup_dir'])]
-    paths += [('peer_ctls', c) for c in p['peer_ctls']]
-    for name, val in paths:
-        if val is not None and (not val or not os.path.isabs(val) or '\x00' in val or len(val) > 4096):
-            module.fail_json(msg='%s must be an absolute path of at most 4096 characters, got %r. Nothing was changed.' % (name, val[:200]))
-    for name, val in [('ctl', ctl)] + [('peer_ctls', c) for c in p['peer_ctls']]:
-        if name == 'peer_ctls' and not os.path.lexists(val):
-            continue  # a stopped member's socket: its view reports the error, the leader decides
-        if not os.path.exists(val):
-            module.fail_json(msg='%s: %s: control socket %s does not exist (is ovsdb-server running, is the path right?). Nothing was changed.'
-                             % (info['name'], name, val))
-        if not stat.S_ISSOCK(os.stat(val).st_mode):
-            module.fail_json(msg='%s: %s: %s is not a control socket (a Unix socket of ovsdb-server --unixctl). Nothing was changed.'
-                             % (info['name'], name, val))
+        fail_input(module, exc)
     if p['state'] == 'absent' and p['backup']:
         if not os.path.isfile(p['db_file']):
             module.fail_json(msg='backup requested but db_file %s does not exist or is not a file. Nothing was changed.' % p['db_file'])

@@ -20,7 +20,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.cni.ovs.plugins.filter.raft_status import raft_status
 from ansible_collections.cni.ovs.plugins.module_utils._raft import RaftStatusParseError, parse_cluster_status
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
-    LivenessProof, RaftInputError, check_number, member_liveness, pick_leader, plan_removal, resolve_target,
+    LivenessProof, RaftInputError, check_number, member_liveness, pick_leader,
+)
+from ansible_collections.cni.ovs.plugins.module_utils._raft_plan import (
+    plan_removal, resolve_target,
 )
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,9 +12,11 @@ import pytest
 
 from ansible_collections.cni.ovs.plugins.module_utils._raft import parse_cluster_status
 from ansible_collections.cni.ovs.plugins.module_utils._raft_health import (
-    LivenessProof, RaftInputError, address_matches, assess_health, caught_up, check_number, find_servers, member_liveness,
-    normalize_server_id, parse_address, parse_server_row, pick_leader, plan_join, plan_removal, removal_done, resolve_db,
-    resolve_target,
+    LivenessProof, RaftInputError, address_matches, assess_health, check_number, member_liveness, normalize_server_id,
+    parse_address, parse_server_row, pick_leader, resolve_db,
+)
+from ansible_collections.cni.ovs.plugins.module_utils._raft_plan import (
+    caught_up, find_servers, plan_join, plan_removal, removal_done, resolve_target,
 )
 
 FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'raft')

@@ -187,3 +187,24 @@ def test_cluster_info_judges_on_its_own_clusters_leader_only(sockets, monkeypatc
     res = run(ovn_cluster_info, {'db': 'nb', 'ctl': sockets['n1'], 'peer_ctls': [sockets['n2']], 'remote': ''}, fake, monkeypatch, capsys)
     assert not res.get('failed'), res
     assert res['leader_status'] is None and res['health']['judged_on'] == 'follower'
+
+
+@pytest.mark.parametrize('bad, needle', [
+    ({'db': 'no such db!'}, "db 'no such db!'"),
+    ({'stale_factor': 'nan'}, 'stale_factor must be a finite number'),
+    ({'stale_factor': 0}, 'stale_factor must be > 0.0'),
+    ({'db': 'Other_DB', 'ctl': None}, 'db Other_DB is not nb or sb: give ctl'),
+    ({'ctl': 'relative.ctl'}, 'ctl must be an absolute path'),
+    ({'peer_ctls': ['rel']}, 'peer_ctls must be an absolute path'),
+    ({'ctl': '/nonexistent/x.ctl'}, 'ctl: control socket /nonexistent/x.ctl does not exist'),
+    ({'ctl': '/etc/hostname'}, 'ctl: /etc/hostname is not a control socket'),
+    ({'peer_ctls': ['/etc/hostname']}, 'peer_ctls: /etc/hostname is not a control socket'),
+])
+def test_shared_options_are_refused_with_the_same_message_by_both_modules(sockets, monkeypatch, capsys, bad, needle):
+    fake = Fake({})
+    base = {'db': 'nb', 'ctl': sockets['n1']}
+    info = run(ovn_cluster_info, dict(base, remote='', **bad), fake, monkeypatch, capsys)
+    member = run(ovn_raft_member, dict(base, state='absent', server_id='a5a0', **bad), fake, monkeypatch, capsys)
+    assert info['failed'] and member['failed']
+    assert needle in info['msg'] and info['msg'] == member['msg'] and info['msg'].endswith('Nothing was changed.'), (info, member)
+    assert fake.calls == []
