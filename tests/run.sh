@@ -83,8 +83,10 @@ layer_dist() {
   bash tests/dist/run.sh
 }
 
+# The integration targets' raft clusters use fixed loopback ports (17301+): runs from two
+# checkouts on one machine take turns on this lock.
 layer_integration() {
-  bash tests/integration/run.sh
+  flock "${CNI_OVS_RAFTLAB_LOCK:-/tmp/cniovs-raftlab.lock}" bash tests/integration/run.sh
 }
 
 layer_lab-tests() {
