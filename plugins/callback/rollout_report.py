@@ -112,7 +112,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
-from ansible_collections.cni.ovs.plugins.plugin_utils import _report
+from ansible_collections.cni.ovs.plugins.plugin_utils import _report_html, _report_model, _report_validate
 from ansible_collections.cni.ovs.plugins.plugin_utils._report_write import write_atomic
 
 
@@ -175,12 +175,12 @@ class CallbackModule(CallbackBase):
     # ------------------------------------------------------------ events
     def v2_playbook_on_start(self, playbook):
         name = getattr(playbook, '_file_name', '') or ''
-        self._rec = _report.Recorder(playbook=to_text(name), started=time.time())
+        self._rec = _report_model.Recorder(playbook=to_text(name), started=time.time())
         self._written = False
 
     def v2_playbook_on_play_start(self, play):
         if self._rec is None:
-            self._rec = _report.Recorder(started=time.time())
+            self._rec = _report_model.Recorder(started=time.time())
         self._apply_extra_vars(play)
         try:
             inventory = play.get_variable_manager()._inventory  # pylint: disable=protected-access
@@ -247,20 +247,20 @@ class CallbackModule(CallbackBase):
             check = bool(context.CLIARGS.get('check', False))
         except Exception:  # pylint: disable=broad-except
             check = False
-        report = _report.build_report(self._rec, time.time(), run_name=self._opt('run_name') or None,
-                                      complete=complete, check_mode=check, ansible_version=ansible_version)
-        problems = _report.validate(report)
+        report = _report_model.build_report(self._rec, time.time(), run_name=self._opt('run_name') or None,
+                                            complete=complete, check_mode=check, ansible_version=ansible_version)
+        problems = _report_validate.validate(report)
         if problems:
             self._display.warning('cni.ovs.rollout_report: the report does not match its schema (written anyway): %s' % '; '.join(problems[:5]))
         if self._opt('progress'):
-            for line in _report.summary_lines(report):
+            for line in _report_model.summary_lines(report):
                 self._display.display(line)
         report_dir = os.path.abspath(os.path.expanduser(self._opt('report_dir') or './reports'))
-        base = os.path.join(report_dir, '%s-%s' % (_report.safe_name(report['run']['name']), _report.stamp(self._rec.started)))
+        base = os.path.join(report_dir, '%s-%s' % (_report_model.safe_name(report['run']['name']), _report_model.stamp(self._rec.started)))
         try:
             os.makedirs(report_dir, exist_ok=True)
             write_atomic(base + '.json', json.dumps(report, indent=2, sort_keys=False) + '\n')
-            write_atomic(base + '.html', _report.render_html(report))
+            write_atomic(base + '.html', _report_html.render_html(report))
         except (OSError, ValueError, TypeError) as e:
             self._display.warning('cni.ovs.rollout_report: could not write the run report to %s: %s' % (report_dir, to_text(e)))
             return

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import zlib
 
-from ansible_collections.cni.ovs.plugins.plugin_utils import _report
+from ansible_collections.cni.ovs.plugins.plugin_utils import _report_html
 
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
 WIDTH, HEIGHT = 1200, 800
@@ -114,10 +114,10 @@ def main():
             distinct.add(rows[y][x * bpp:x * bpp + 3])
     assert len(distinct) > 20, 'screenshot looks blank: %d distinct colours' % len(distinct)
     # The timeline: right of the 200 px node labels, below the title and legend, one ROW_HEIGHT px row per node.
-    box = (200, 140, 1120, 140 + 20 + _report.ROW_HEIGHT * len(report['nodes']))
-    colours = _report.phase_colours(report)
+    box = (200, 140, 1120, 140 + 20 + _report_html.ROW_HEIGHT * len(report['nodes']))
+    colours = _report_html.phase_colours(report)
     probe = dict(colours)
-    probe['failure'] = _report.FAILED_COLOUR
+    probe['failure'] = _report_html.FAILED_COLOUR
     counts = count_colours(png, probe, box)
     print('distinct colours (sampled): %d; pixels per colour in the timeline region %s: %s' % (len(distinct), box, counts))
     missing = [p for p in colours if counts[p] < 20]

@@ -2,36 +2,20 @@
 # Copyright (c) cni.ovs contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the rollout report core on recorded real task results and a recorded report."""
+"""Unit tests of the rollout report model (recording, extraction, building, text summary) on recorded real task results."""
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 
-import jsonschema
 import pytest
 
-from ansible_collections.cni.ovs.plugins.plugin_utils import _report as r
-
-HERE = os.path.dirname(__file__)
-ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
-FIX = os.path.join(HERE, 'fixtures', 'report')
-
-
-def load(name):
-    with open(os.path.join(FIX, name)) as f:
-        return json.load(f)
-
-
-RESULTS = dict((e['task'], e['result']) for e in load('results.json'))
-T0 = 1_700_000_000.0
-
-
-def jsonschema_errors(report):
-    return list(jsonschema.Draft202012Validator(r.REPORT_SCHEMA).iter_errors(report))
+from ansible_collections.cni.ovs.plugins.plugin_utils import _report_model as r
+from ansible_collections.cni.ovs.plugins.plugin_utils._report_schema import REPORT_SCHEMA
+from ansible_collections.cni.ovs.plugins.plugin_utils._report_validate import builtin_errors
+from report_cases import RESULTS, T0, jsonschema_errors, load, rollout
 
 
 # ------------------------------------------------------------ phases
@@ -122,36 +106,9 @@ def test_extract_module_report_and_long_message():
 
 # ------------------------------------------------------------ building the report
 
-def rollout(fail_on=None, stats=True, ended_extra=0.0):
-    """Three hosts through preflight/drain/upgrade using the recorded real results."""
-    rec = r.Recorder('playbooks/upgrade.yml', T0)
-    hosts = ['n1', 'n2', 'n3']
-    rec.play_start('Upgrade', hosts, T0, key='p1')
-    t = T0
-    done = []
-    for h in hosts:
-        steps = [('Preflight | check', 'ok', {'changed': False}),
-                 ('Drain | Copy with backup', 'changed', RESULTS['Drain | Copy with backup']),
-                 ('settle', 'ok', {'changed': False}),
-                 ('Upgrade | Gap as a fact', 'ok', RESULTS['Upgrade | Gap as a fact']),
-                 ('Upgrade | swap', 'failed' if h == fail_on else 'changed',
-                  RESULTS['Verify | Assertion that fails'] if h == fail_on else {'changed': True, 'cni_ovs_report': {'gap_ms': 100}})]
-        for i, (name, status, res) in enumerate(steps):
-            rec.task_start(h, 'u%d' % i, name, t)
-            t += 0.5
-            rec.task_result(h, 'u%d' % i, name, status, t, res)
-        done.append(h)
-        if h == fail_on:
-            break
-    if stats:
-        rec.set_stats(dict((h, {'ok': 5, 'changed': 2, 'failures': int(h == fail_on), 'unreachable': 0,
-                                'skipped': 0, 'rescued': 0, 'ignored': 0}) for h in done))
-    return r.build_report(rec, t + ended_extra, complete=stats, ansible_version='2.19.14')
-
-
 def test_report_success():
     rep = rollout()
-    assert r.validate(rep) == [] and jsonschema_errors(rep) == []
+    assert builtin_errors(rep) == [] and jsonschema_errors(rep) == []
     assert rep['run']['result'] == 'changed' and rep['run']['name'] == 'upgrade' and rep['run']['duration_ms'] == 7500
     n1 = rep['nodes'][0]
     assert [(p['name'], p['result'], p['duration_ms']) for p in n1['phases']] == [
@@ -167,7 +124,7 @@ def test_report_success():
 
 def test_report_failure_mid_way():
     rep = rollout(fail_on='n2')
-    assert r.validate(rep) == [] and jsonschema_errors(rep) == []
+    assert builtin_errors(rep) == [] and jsonschema_errors(rep) == []
     assert rep['run']['result'] == 'failed'
     n2, n3 = rep['nodes'][1], rep['nodes'][2]
     assert n2['result'] == 'failed' and n2['phases'][-1]['result'] == 'failed'
@@ -184,7 +141,7 @@ def test_report_interrupted_marks_the_unfinished_task():
     rec.task_result('a', 'u1', 'Drain | cordon', 'changed', T0 + 1, {'changed': True})
     rec.task_start('a', 'u2', 'wait for pods', T0 + 1)
     rep = r.build_report(rec, T0 + 4, complete=False)
-    assert r.validate(rep) == [] and jsonschema_errors(rep) == []
+    assert builtin_errors(rep) == [] and jsonschema_errors(rep) == []
     a = rep['nodes'][0]
     assert a['result'] == 'failed' and a['phases'][0]['duration_ms'] == 4000
     assert a['failures'][0]['task'] == 'wait for pods' and a['failures'][0]['message'] == r.INTERRUPTED_MESSAGE
@@ -224,57 +181,7 @@ def test_rescued_failure_keeps_phase_failed_but_node_follows_stats():
     assert rep['nodes'][0]['stats']['rescued'] == 1
 
 
-# ------------------------------------------------------------ schema and validation
-
-def test_schema_is_valid_and_docs_copy_is_current():
-    jsonschema.Draft202012Validator.check_schema(r.REPORT_SCHEMA)
-    with open(os.path.join(ROOT, 'docs', 'report-schema.json')) as f:
-        assert json.load(f) == r.REPORT_SCHEMA, (
-            'docs/report-schema.json is stale; regenerate: PYTHONPATH=.collections .venv/bin/python -c "import json; from '
-            'ansible_collections.cni.ovs.plugins.plugin_utils._report import REPORT_SCHEMA as S; print(json.dumps(S, indent=2))" '
-            '> docs/report-schema.json')
-
-
-def test_recorded_report_validates():
-    rep = load('fail-report.json')
-    assert r.validate(rep) == [] and jsonschema_errors(rep) == []
-
-
-def _broken(path, value):
-    rep = load('fail-report.json')
-    obj = rep
-    for k in path[:-1]:
-        obj = obj[k]
-    if value is KeyError:
-        del obj[path[-1]]
-    else:
-        obj[path[-1]] = value
-    return rep
-
-
-@pytest.mark.parametrize('path, value', [
-    (('schema_version',), 2),
-    (('run', 'result'), 'partial'),
-    (('run', 'start'), '2025-01-01 10:00:00'),
-    (('run', 'complete'), 'yes'),
-    (('nodes', 0, 'phases', 0, 'duration_ms'), -1),
-    (('nodes', 0, 'phases', 0, 'duration_ms'), 1.5),
-    (('nodes', 0, 'phases', 0, 'result'), 'not_run'),
-    (('nodes', 0, 'position'), 0),
-    (('nodes', 0, 'phases', 0, 'tasks', 'ok'), True),
-    (('nodes', 0, 'data_plane', 'gap_ms_max'), 'slow'),
-    (('nodes', 0, 'backups'), [{'path': '/x'}]),
-    (('nodes', 0, 'stats'), {'ok': 1}),
-    (('nodes', 1, 'failures', 0, 'message'), KeyError),
-    (('nodes', 0, 'extra'), 1),
-])
-def test_validator_agrees_with_jsonschema_on_broken_reports(path, value):
-    rep = _broken(path, value)
-    assert jsonschema_errors(rep), 'jsonschema accepted %s=%r' % (path, value)
-    assert r.validate(rep), 'core validator accepted %s=%r' % (path, value)
-
-
-# ------------------------------------------------------------ rendering
+# ------------------------------------------------------------ text summary
 
 def test_summary_lines_on_recorded_report():
     lines = r.summary_lines(load('fail-report.json'))
@@ -288,39 +195,6 @@ def test_summary_lines_on_recorded_report():
     assert sum(line.startswith('backup: ') for line in lines) == 2
 
 
-def test_html_is_self_contained_and_shows_timeline():
-    rep = load('fail-report.json')
-    page = r.render_html(rep)
-    assert page.startswith('<!DOCTYPE html>') and page.rstrip().endswith('</html>')
-    assert not re.search(r'<script|<link|<img|src=|url\(|@import', page)
-    colours = r.phase_colours(rep)
-    assert colours == {'preflight': r.PALETTE[0], 'drain': r.PALETTE[1], 'upgrade': r.PALETTE[2], 'verify': r.PALETTE[3]}
-    assert page.count('class="phase"') == 7  # 4 phases of lab-node-1 + 3 of lab-node-2
-    for c in colours.values():
-        assert 'fill="%s"' % c in page
-    assert page.count('<g class="failure">') == 1 and page.count('<g class="gap">') == 2
-    assert 'gap 101 ms + 8 ms' in page and 'not run' in page
-    assert 'FAILED lab-node-2 in upgrade' in page
-
-
-def test_html_escapes_names():
-    rep = rollout(fail_on='n1')
-    rep['nodes'][0]['name'] = '<b>n1</b>'
-    rep['nodes'][0]['failures'][0]['message'] = '<script>alert(1)</script>'
-    page = r.render_html(rep)
-    assert '<script>' not in page and '&lt;script&gt;' in page and '<b>n1' not in page
-
-
-def test_html_zero_length_run_and_other_phase():
-    rec = r.Recorder('x.yml', T0)
-    rec.play_start('p', ['a'], T0)
-    rec.task_start('a', 'u', 'Gathering Facts', T0)
-    rec.task_result('a', 'u', 'Gathering Facts', 'ok', T0, {})
-    rep = r.build_report(rec, T0)
-    assert r.phase_colours(rep) == {'other': r.OTHER_COLOUR}
-    assert 'class="phase"' in r.render_html(rep)
-
-
 @pytest.mark.parametrize('ms, text', [(None, '-'), (0, '0 ms'), (999, '999 ms'), (1500, '1.5 s'), (61000, '1m01s')])
 def test_fmt_ms(ms, text):
     assert r.fmt_ms(ms) == text
@@ -331,4 +205,4 @@ def test_names_and_stamps():
     assert r.default_run_name('') == 'run'
     assert r.safe_name('my run/../x') == 'my_run_.._x'
     assert r.stamp(T0) == '20231114T221320Z' and r.iso(T0 + 0.0456) == '2023-11-14T22:13:20.045Z'
-    assert copy.deepcopy(r.REPORT_SCHEMA) == r.REPORT_SCHEMA
+    assert copy.deepcopy(REPORT_SCHEMA) == REPORT_SCHEMA
