@@ -27,6 +27,7 @@ the new file is owned by the user running the module and has ``mode``.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -36,11 +37,20 @@ __all__ = ['write_atomic', 'fsync_dir']
 _TMP_SUFFIX = '.tmp'
 
 
+# errno values with which a file system says it cannot fsync a directory at all (some network
+# and FUSE file systems): nothing more can be done there, so that is not a failed write.
+_NO_DIR_FSYNC = frozenset(getattr(errno, n) for n in ('EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EBADF') if hasattr(errno, n))
+
+
 def fsync_dir(path):
-    """fsync a directory (the rename of an entry in it is then durable)."""
+    """fsync a directory (the rename of an entry in it is then durable). A file system that does
+    not support it (EINVAL, ENOTSUP) is not an error; a failed fsync (EIO, ...) is."""
     fd = os.open(path, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
     try:
         os.fsync(fd)
+    except OSError as e:
+        if e.errno not in _NO_DIR_FSYNC:
+            raise
     finally:
         os.close(fd)
 

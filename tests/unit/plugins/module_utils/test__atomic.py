@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -127,3 +128,22 @@ def test_needs_data_or_writer(tmp_path):
         _atomic.write_atomic(str(tmp_path / 'target'))
     with pytest.raises(ValueError):
         _atomic.write_atomic(str(tmp_path / 'target'), 'x', writer=lambda f: None)
+
+
+@pytest.mark.parametrize('err, raised', [(errno.EINVAL, False), (errno.EOPNOTSUPP, False), (errno.EIO, True)])
+def test_directory_fsync_unsupported_is_not_a_failure_a_failed_one_is(tmp_path, monkeypatch, err, raised):
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(err, os.strerror(err))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(_atomic.os, 'fsync', fsync)
+    target = tmp_path / 'f'
+    if raised:
+        with pytest.raises(OSError):
+            _atomic.write_atomic(str(target), 'x')
+    else:
+        _atomic.write_atomic(str(target), 'x')
+        assert target.read_text() == 'x'
