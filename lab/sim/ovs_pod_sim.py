@@ -36,12 +36,13 @@ START = ["systemctl", "start", "ovs-vswitchd.service"]
 TERMINATED = ""  # state of a node whose pod was terminated and has no successor yet
 
 
-def plan(state: dict, pods: list[dict], hosts: set) -> tuple[dict, list[tuple]]:
+def plan(state: dict, pods: list[dict], hosts: set, names: dict | None = None) -> tuple[dict, list[tuple]]:
     """Pure decision: (new state, actions).
 
     state: node -> uid of the pod whose vswitchd runs, or TERMINATED.
     pods:  [{'uid', 'name', 'node', 'phase', 'deleting'}] of the DaemonSet.
     hosts: node names that have a node host.
+    names: uid -> pod name of pods seen before (names a pod that is gone).
     actions: ('stop'|'start', node, pod name, reason).
     """
     new = dict(state)
@@ -56,7 +57,7 @@ def plan(state: dict, pods: list[dict], hosts: set) -> tuple[dict, list[tuple]]:
         if known:  # a pod runs this node's vswitchd: terminated when it goes or is being deleted
             cur = [p for p in mine if p["uid"] == known]
             if not cur or cur[0]["deleting"]:
-                name = cur[0]["name"] if cur else known
+                name = cur[0]["name"] if cur else (names or {}).get(known, known)
                 actions.append(("stop", node, name, "deleted" if not cur else "terminating"))
                 new[node] = TERMINATED
                 known = TERMINATED
@@ -93,6 +94,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     print("ovs-pod-sim: running (SIMULATION of the ovs-ovn pods' container lifecycle)", flush=True)
     state: dict = {}
+    names: dict = {}
     hosts: set = set()
     last_hosts = 0.0
     while not stop:
@@ -100,7 +102,9 @@ def main(argv: list[str]) -> int:
             if time.monotonic() - last_hosts > 10:
                 hosts, last_hosts = _hosts(args.host_prefix), time.monotonic()
             pods = [_pod(p) for p in v1.list_namespaced_pod(NAMESPACE, label_selector=SELECTOR).items]
-            state, actions = plan(state, pods, hosts)
+            state, actions = plan(state, pods, hosts, names)
+            names = {uid: names[uid] for uid in state.values() if uid in names}
+            names.update((p["uid"], p["name"]) for p in pods)
             for verb, node, pod, why in actions:
                 argv_ = ["podman", "exec", node] + (STOP if verb == "stop" else START)
                 r = subprocess.run(argv_, capture_output=True, text=True, check=False, timeout=120)

@@ -54,8 +54,8 @@ def test_deletion_stops_then_successor_starts():
 
 
 def test_pod_gone_and_replaced_between_two_polls():
-    state, actions = sim.plan({"n1": "a"}, [_p("x", "n1")], {"n1"})
-    assert actions == [("stop", "n1", "a", "deleted"), ("start", "n1", "ovs-x", "running")]
+    state, actions = sim.plan({"n1": "a"}, [_p("x", "n1")], {"n1"}, names={"a": "ovs-a"})
+    assert actions == [("stop", "n1", "ovs-a", "deleted"), ("start", "n1", "ovs-x", "running")]
     assert state == {"n1": "x"}
 
 
