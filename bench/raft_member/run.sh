@@ -12,8 +12,8 @@
 set -euo pipefail
 ROUNDS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../../tests/integration/targets/setup_raft_cluster/files/raftlab.sh
-source "$ROOT/tests/integration/targets/setup_raft_cluster/files/raftlab.sh"
+# shellcheck source=../../tests/lib/raftlab.sh
+source "$ROOT/tests/lib/raftlab.sh"
 export ANSIBLE_CONFIG=$ROOT/ansible.cfg ANSIBLE_COLLECTIONS_PATH=$ROOT/.collections
 ANSIBLE=$ROOT/.venv/bin/ansible
 NB=OVN_Northbound PORT=17401 SWITCHES=${SWITCHES:-2000}

@@ -27,7 +27,7 @@ FAILED=()
 T0=$(date +%s)
 
 # shellcheck source=/dev/null
-. "$ROOT/tests/integration/targets/setup_raft_cluster/files/raftlab.sh"
+. "$ROOT/tests/lib/raftlab.sh"
 cleanup() {
   rl_cleanup
   [ -n "${GI_PID:-}" ] && kill "$GI_PID" 2>/dev/null

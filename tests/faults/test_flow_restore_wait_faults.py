@@ -19,14 +19,11 @@ import hashlib
 import json
 import os
 import re
-import sys
 
 import pytest
 
-from _flow_ovs import PrivateOvs, available
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'hostile'))
-from _harness import run_module  # noqa: E402  pylint: disable=wrong-import-position
+from flow_ovs import PrivateOvs, available  # tests/lib (conftest.py)
+from harness import run_module
 
 from ansible_collections.cni.ovs.plugins.module_utils import _ovs_restart
 from ansible_collections.cni.ovs.plugins.modules import flow_restore_wait

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import importlib.util
 import os
 import shutil
 import tarfile
@@ -29,20 +28,8 @@ import pytest
 from ansible_collections.cni.ovs.plugins.module_utils import _kmod_exec
 from ansible_collections.cni.ovs.plugins.modules import ovs_kmod_swap
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_harness = _load('kmod_faults_harness', os.path.join(HERE, '..', 'hostile', '_harness.py'))
-_tree = _load('kmod_faults_tree', os.path.join(HERE, '..', 'hostile', '_kmod_tree.py'))
-run_module, snapshot_tree = _harness.run_module, _harness.snapshot_tree
-Tree, WU, version_of = _tree.Tree, _tree.WU, _tree.version_of
+from harness import run_module, snapshot_tree  # tests/lib (conftest.py)
+from kmod_tree import WU, Tree, version_of
 
 CRASH = 77
 JOURNAL = _kmod_exec.JOURNAL

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from _harness import assert_filter_refused
+from harness import assert_filter_refused
 
 from ansible_collections.cni.ovs.plugins.filter.cidr_overlaps import cidr_overlaps
 from ansible_collections.cni.ovs.plugins.filter.mco_progress import mco_progress

@@ -18,8 +18,8 @@ import shutil
 
 import pytest
 
-from _flow_live import live_ovs, needs_ovs, snapshot
-from _harness import assert_module_refused, run_module
+from flow_live import live_ovs, needs_ovs, snapshot
+from harness import assert_module_refused, run_module
 
 from ansible_collections.cni.ovs.plugins.modules import flow_restore_wait
 

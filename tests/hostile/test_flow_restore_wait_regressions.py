@@ -13,8 +13,8 @@ import stat
 
 import pytest
 
-from _flow_live import live_ovs, needs_ovs, snapshot
-from _harness import run_module
+from flow_live import live_ovs, needs_ovs, snapshot
+from harness import run_module
 
 from ansible_collections.cni.ovs.plugins.modules import flow_restore_wait
 

@@ -15,8 +15,8 @@ import os
 
 import pytest
 
-from _harness import assert_module_refused, run_module, snapshot_tree
-from _kmod_tree import BK, WU, Tree
+from harness import assert_module_refused, run_module, snapshot_tree
+from kmod_tree import BK, WU, Tree
 
 from ansible_collections.cni.ovs.plugins.modules import ovs_kmod_swap
 

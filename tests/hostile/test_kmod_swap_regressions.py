@@ -15,8 +15,8 @@ import os
 import tarfile
 from unittest import mock
 
-from _harness import assert_module_refused, run_module, snapshot_tree
-from _kmod_tree import WU, Tree, version_of
+from harness import assert_module_refused, run_module, snapshot_tree
+from kmod_tree import WU, Tree, version_of
 
 from ansible_collections.cni.ovs.plugins.modules import ovs_kmod_swap
 

@@ -17,8 +17,8 @@ import socket
 
 import pytest
 
-from _harness import assert_filter_refused, assert_module_refused, run_module, snapshot_tree
-from _raft_lab import RaftLab
+from harness import assert_filter_refused, assert_module_refused, run_module, snapshot_tree
+from raft_lab import RaftLab
 from ansible_collections.cni.ovs.plugins.filter.raft_status import raft_status
 from ansible_collections.cni.ovs.plugins.module_utils import _exec
 from ansible_collections.cni.ovs.plugins.modules import ovn_cluster_info, ovn_raft_member

@@ -10,5 +10,5 @@ export CNI_OVS_REPORT_DIR=${CNI_OVS_REPORT_DIR:-$ROOT/tests/output/integration/r
 # The module runs with the venv's python (interpreter discovery may pick a missing pyenv shim).
 exec "$ROOT/.venv/bin/ansible-playbook" -i localhost, -c local \
     -e ansible_python_interpreter="$ROOT/.venv/bin/python" \
-    -e frw_helper="$PWD/files/ovs.sh" \
+    -e frw_helper="$ROOT/tests/lib/ovs.sh" \
     playbook.yml "$@"

@@ -4,11 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd ../../../.. && pwd)
-RL=$ROOT/tests/integration/targets/setup_raft_cluster/files/rl.sh
+RL=$ROOT/tests/lib/rl.sh
 export ANSIBLE_CONFIG=$ROOT/ansible.cfg ANSIBLE_COLLECTIONS_PATH=$ROOT/.collections
 PB=${ANSIBLE_PLAYBOOK:-$ROOT/.venv/bin/ansible-playbook}
-# shellcheck source=../setup_raft_cluster/files/raftlab.sh
-source "$ROOT/tests/integration/targets/setup_raft_cluster/files/raftlab.sh"
+# shellcheck source=../../../lib/raftlab.sh
+source "$ROOT/tests/lib/raftlab.sh"
 scenarios=${SCENARIOS:-"kick_follower kick_leader leave_self refuse_then_remove_down join_old_address errors"}
 port=17311
 for s in $scenarios; do

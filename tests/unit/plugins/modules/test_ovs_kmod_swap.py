@@ -2,16 +2,16 @@
 # Copyright (c) cni.ovs contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ovs_kmod_swap on real file trees in a temp dir (the layouts of the integration target's mktree.py)."""
+"""ovs_kmod_swap on real file trees in a temp dir (the layouts of tests/lib/mktree.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
 import stat
+import sys
 import tarfile
 from unittest import mock
 
@@ -25,10 +25,9 @@ from ansible_collections.cni.ovs.plugins.module_utils._kmod import parse_modinfo
 REAL_RUN = _exec.Runner.run
 
 HERE = os.path.dirname(__file__)
-MKTREE = os.path.join(HERE, '..', '..', '..', 'integration', 'targets', 'ovs_kmod_swap', 'files', 'mktree.py')
-_spec = importlib.util.spec_from_file_location('mktree', MKTREE)
-mktree = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mktree)
+# tests/lib/mktree.py
+sys.path.insert(0, os.path.join(HERE, '..', '..', '..', 'lib'))
+import mktree  # noqa: E402  pylint: disable=wrong-import-position
 
 R = '5.14.0-1.el9'
 WU = 'weak-updates/openvswitch'

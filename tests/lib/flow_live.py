@@ -2,24 +2,17 @@
 # Copyright (c) cni.ovs contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A live private OVS (tests/faults/_flow_ovs.py) and before/after snapshots for the
+"""A live private OVS (flow_ovs.py) and before/after snapshots for the
 flow_restore_wait hostile and regression tests."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import pytest
 
-from _harness import snapshot_tree
-
-_SPEC = importlib.util.spec_from_file_location(
-    '_flow_ovs', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'faults', '_flow_ovs.py'))
-_flow_ovs = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(_flow_ovs)
-PrivateOvs = _flow_ovs.PrivateOvs
-available = _flow_ovs.available
+from flow_ovs import PrivateOvs, available
+from harness import snapshot_tree
 
 needs_ovs = pytest.mark.skipif(not available(), reason='needs root and Open vSwitch (ovs-ctl, ovsdb-server, ovs-vswitchd)')
 

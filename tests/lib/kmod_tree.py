@@ -6,14 +6,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-MKTREE = os.path.join(HERE, '..', 'integration', 'targets', 'ovs_kmod_swap', 'files', 'mktree.py')
-_spec = importlib.util.spec_from_file_location('kmod_mktree', MKTREE)
-mktree = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mktree)
+import mktree
 
 R = '5.14.0-427.el9.x86_64'
 WU = 'weak-updates/openvswitch'

@@ -7,7 +7,7 @@ flow_restore_wait fault and hostile tests.
 
 The daemons run in their own network namespace (only one netdev vswitchd per netns can own
 ovs-netdev) with all state under a private base dir, through the integration target's
-files/ovs.sh. The module talks to them over unix sockets, so it runs in the test process.
+tests/lib/ovs.sh. The module talks to them over unix sockets, so it runs in the test process.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import subprocess
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-OVS_SH = os.path.join(ROOT, 'tests', 'integration', 'targets', 'flow_restore_wait', 'files', 'ovs.sh')
+OVS_SH = os.path.join(ROOT, 'tests', 'lib', 'ovs.sh')
 CTL = '/usr/share/openvswitch/scripts/ovs-ctl'
 OF = 'OpenFlow15'
 

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Real OVSDB raft clusters on 127.0.0.x for the raft fault and hostile tests.
 
-Members are started by tests/integration/targets/setup_raft_cluster/files/rl.sh (raftlab.sh): real
+Members are started by tests/lib/rl.sh (raftlab.sh): real
 ovsdb-server processes serving OVN_Northbound, member i at tcp:127.0.0.<i>:<port>, files in a private
 temp dir. ``RaftLab.close()`` stops every server it started (fixtures call it, also on failure).
 Modules run in-process (``run_module``), so a test can patch the module's commands between phases.
@@ -28,7 +28,7 @@ from ansible.module_utils.testing import patch_module_args
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-RL = os.path.join(ROOT, 'tests', 'integration', 'targets', 'setup_raft_cluster', 'files', 'rl.sh')
+RL = os.path.join(HERE, 'rl.sh')
 NB = 'OVN_Northbound'
 NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
 ENV = dict(os.environ, LANG='C', LC_ALL='C')
