@@ -17,8 +17,11 @@ the role `cni.ovs.ovs_hot_upgrade` in DaemonSet mode runs unchanged (no lab-only
 
 A pod seen for the first time on a node without a termination before it is adopted without any
 action (the lab starts vswitchd itself). Nodes without a node host (KWOK-only) are ignored.
-Real on a real cluster, and NOT here: the container runtime, image pulls, the pod's own
-ovsdb-server (the node host's stays up). docs/lab.md lists what is simulated.
+The plain `systemctl stop` also stops the node host's ovsdb-server (Debian's
+openvswitch-switch.service Requires= ovs-vswitchd and ovsdb-server is PartOf= it), and the
+start brings it back: as the real pod's termination stops the ovsdb-server the ovs-ovn pod runs
+too (its DB file is on the host, so flow-restore-wait set before survives). Real on a real
+cluster, and NOT here: the container runtime, image pulls. docs/lab.md lists what is simulated.
 """
 
 from __future__ import annotations

@@ -166,7 +166,9 @@ EXAMPLES = r"""
 - name: Hot restart under systemd (Debian/Ubuntu/RHEL unit ovs-vswitchd.service)
   cni.ovs.flow_restore_wait:
     state: restarted
-    stop_command: [systemctl, stop, ovs-vswitchd.service]
+    # --job-mode=ignore-dependencies: a plain stop also stops ovsdb-server (openvswitch-switch.service
+    # Requires= ovs-vswitchd and ovsdb-server.service is PartOf= it on Debian and RHEL)
+    stop_command: [systemctl, stop, --job-mode=ignore-dependencies, ovs-vswitchd.service]
     restart_command: [systemctl, start, ovs-vswitchd.service]
 
 - name: Kube-OVN DaemonSet - the new ovs-ovn pod starts vswitchd, the module saves, stops and restores

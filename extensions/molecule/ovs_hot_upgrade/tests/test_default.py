@@ -8,13 +8,22 @@ import json
 
 
 def test_vswitchd_has_a_new_pid_and_runs_the_installed_binary(host):
-    old = host.file("/var/lib/openvswitch/molecule-old-vswitchd.pid").content_string.strip()
+    old = host.file("/var/lib/openvswitch/molecule-old-ovs-vswitchd.pid").content_string.strip()
     new = host.file("/var/run/openvswitch/ovs-vswitchd.pid").content_string.strip()
     assert old and new and old != new
     assert host.process.get(pid=int(new)).comm == "ovs-vswitchd"
     exe = host.check_output("readlink /proc/%s/exe", new)
     assert not exe.endswith("(deleted)"), exe
     assert host.run("ovs-appctl -t ovs-vswitchd version").rc == 0
+
+
+def test_ovsdb_server_kept_running(host):
+    # A hot restart replaces ovs-vswitchd only. On Debian (and RHEL) `systemctl stop
+    # ovs-vswitchd` also stops ovsdb-server (openvswitch-switch Requires= vswitchd, ovsdb-server
+    # is PartOf= it); the role's stop command must not (--job-mode=ignore-dependencies).
+    old = host.file("/var/lib/openvswitch/molecule-old-ovsdb-server.pid").content_string.strip()
+    new = host.file("/var/run/openvswitch/ovsdb-server.pid").content_string.strip()
+    assert old and old == new, (old, new)
 
 
 def test_flow_restore_wait_cleared(host):
