@@ -26,7 +26,8 @@ import time
 
 import pytest
 
-from raft_lab import NB, ROOT, RaftLab, Writer, run_module, write_table
+from harness import run_module
+from raft_lab import NB, ROOT, RaftLab, Writer, write_table
 from ansible_collections.cni.ovs.plugins.module_utils import _raft_runner
 from ansible_collections.cni.ovs.plugins.modules import ovn_cluster_info, ovn_raft_member
 

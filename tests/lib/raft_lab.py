@@ -12,9 +12,6 @@ Modules run in-process (``run_module``), so a test can patch the module's comman
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import os
 import shutil
 import signal
@@ -23,8 +20,6 @@ import subprocess
 import tempfile
 import threading
 import time
-
-from ansible.module_utils.testing import patch_module_args
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -284,27 +279,6 @@ class Writer:
 
     def __exit__(self, *exc):
         self.stop()
-
-
-class ModuleFailed(AssertionError):
-    pass
-
-
-def run_module(module, params, check=False):
-    """module.main() in-process; returns the result dict (an escaping exception fails the test)."""
-    params = dict(params)
-    params.setdefault('_ansible_check_mode', check)
-    buf = io.StringIO()
-    with patch_module_args(params), contextlib.redirect_stdout(buf):
-        try:
-            module.main()
-        except SystemExit:
-            pass
-    out = buf.getvalue()
-    try:
-        return json.loads(out)
-    except ValueError:
-        raise ModuleFailed('%s printed no JSON: %r' % (module.__name__, out[:500]))
 
 
 def write_table(rows, header, path):
