@@ -17,13 +17,20 @@ description:
     (C(Drain | Taint node) and C(drain | taint node) are phase C(drain)).
     A task without it belongs to the phase of the previous task of that host, or to C(other).
   - At the end of the playbook, also when it failed or stopped with C(any_errors_fatal), prints a summary
-    table (node, phases with durations, result) and writes a JSON report and a self-contained HTML page
-    (inline CSS and SVG, no external assets) with a timeline, one row per node, phases as bars, failures
-    marked, and data-plane gaps. Their paths are printed last.
-  - "The JSON report follows C(docs/report-schema.json) (C(schema_version: 1)): per node and per phase start, end
+    table (node, result, queued time, phases with durations) and writes a JSON report and a self-contained HTML page
+    (inline CSS and SVG, no external assets) with a timeline, one row per node, phases as bars, queued time as
+    hatched bars, failures marked, and data-plane gaps. Their paths are printed last.
+  - "The JSON report follows C(docs/report-schema.json) (C(schema_version: 2)): per node and per phase start, end
     (ISO 8601 UTC), duration_ms and result (ok, changed, failed, skipped, unreachable; a node that the rollout never
-    reached is C(not_run)), the tasks that changed something, backups made, failures with their message and the
-    data-plane gaps where measured."
+    reached is C(not_run)), the time the node was queued, the tasks that changed something, backups made, failures
+    with their message and the data-plane gaps where measured."
+  - "Queue time: a node is queued while it has no task running and a batch without it runs, that is, while it
+    waits for its C(serial) batch or for a play of other hosts. Exactly: a gap between the end of a node's task
+    (or the start of the first play listing it) and the start of its next task is queued when a batch that does not
+    include the node started in it; the callback records each play's batches (C(v2_playbook_on_play_start) comes
+    once per batch, with the inventory restricted to the batch's hosts). Queued time is shown as C(queued) segments
+    (C(queue_ms) per node), never inside a phase: a phase that goes on after a wait is a new phase. Waiting inside
+    the node's own batch (for a fork, or for slower hosts in the linear strategy) is not queue time."
   - "Collected from task results: C(changed); C(backup_path), C(backup_file) (as returned by
     M(ansible.builtin.copy) and friends with C(backup=true)) and C(backups) (list of paths or of dicts with C(path));
     C(msg) of failures; and a C(cni_ovs_report) dictionary, returned by a module or set as a fact with
@@ -182,12 +189,16 @@ class CallbackModule(CallbackBase):
         if self._rec is None:
             self._rec = _report_model.Recorder(started=time.time())
         self._apply_extra_vars(play)
+        # Called once per serial batch, with the inventory restricted to the batch's hosts
+        # (ansible's PlaybookExecutor: restrict_to_hosts(batch), then TaskQueueManager.run() -> this callback).
+        hosts, batch = [], None  # batch unknown: the whole play counts as one batch
         try:
             inventory = play.get_variable_manager()._inventory  # pylint: disable=protected-access
             hosts = [h.get_name() for h in inventory.get_hosts(play.hosts, ignore_restrictions=True, order=play.order)]
+            batch = [h.get_name() for h in inventory.get_hosts(play.hosts, order=play.order)]
         except Exception:  # pylint: disable=broad-except
-            hosts = []
-        self._rec.play_start(to_text(play.get_name()), hosts, time.time(), key=getattr(play, '_uuid', None))
+            pass
+        self._rec.play_start(to_text(play.get_name()), hosts, time.time(), key=getattr(play, '_uuid', None), batch=batch)
 
     def _progress(self, host, phase):
         if phase is None or not self._opt('progress'):

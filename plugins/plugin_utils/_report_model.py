@@ -11,6 +11,7 @@ callback feeds it and writes the files.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import math
 import re
@@ -20,6 +21,9 @@ from ansible_collections.cni.ovs.plugins.plugin_utils._report_schema import GENE
 DEFAULT_PHASE = 'other'
 PHASE_SEPARATOR = ' | '
 MESSAGE_LIMIT = 2000
+# A queued segment names at most this many of the hosts it waited for (and counts them all):
+# the last node of a large serial rollout waited for every other one.
+WAITED_FOR_LIMIT = 20
 
 # Severity when folding task results into a phase or node result.
 _RANK = {'skipped': 0, 'ok': 1, 'changed': 2, 'failed': 3, 'unreachable': 4}
@@ -156,12 +160,18 @@ class Recorder:
         self._open = {}          # (host, task_uuid) -> event
         self._position = {}      # host -> (N, M) of the current play
 
-    def play_start(self, name, hosts, ts, key=None):
-        """Record a play; a repeated key (the same play started again for its next serial batch) is ignored."""
-        if key is not None and self.plays and self.plays[-1].get('_key') == key:
-            return
+    def play_start(self, name, hosts, ts, key=None, batch=None):
+        """Record a play, or the next serial batch of the same play (a repeated key).
+
+        hosts: the play's hosts in order (all batches); batch: the hosts of the batch that starts now
+        (None: all of hosts, as for a play without serial).
+        """
         hosts = list(hosts)
-        self.plays.append({'name': name or '', 'hosts': hosts, 'start': ts, '_key': key})
+        entry = {'hosts': list(hosts if batch is None else batch), 'start': ts}
+        if key is not None and self.plays and self.plays[-1].get('_key') == key:
+            self.plays[-1]['batches'].append(entry)
+            return
+        self.plays.append({'name': name or '', 'hosts': hosts, 'start': ts, '_key': key, 'batches': [entry]})
         total = len(hosts)
         for i, h in enumerate(hosts):
             self._position[h] = (i + 1, total)
@@ -238,15 +248,59 @@ def _measure_entry(ev, m, ts):
 INTERRUPTED_MESSAGE = 'interrupted: the run stopped before this task finished'
 
 
-def _node_phases(events, ended, complete=True):
+def _event_end(ev, ended, complete):
+    """When a task ended: its result; a task that never got one ends where it started (complete run: an include,
+    a meta-like action) or when the run was cut off (interrupted run)."""
+    if ev['end'] is not None:
+        return ev['end']
+    return ev['start'] if complete else max(ev['start'], ended)
+
+
+def queue_segments(host, events, batches, enrolled=None, ended=None, complete=True):
+    """The times host waited for other hosts: its queued segments, and the events that start after one.
+
+    events: host's task events in start order; batches: (start, hosts: ordered, e.g. a dict) of every batch of every play,
+    sorted by start (a play without serial is one batch); enrolled: start of the first play listing host.
+    A queued segment is a gap in host's activity (no task of it in flight) from the end of its previous task
+    -- or from enrolled, before its first task -- to the start of its next task, during which a batch
+    that does not include host started (a batch with no known hosts counts as including it). Waiting
+    inside its own batch (for a fork, for slower hosts in the linear strategy) is not queue time. Time
+    after the host's last task is not either.
+    Returns (segments, set of indices into events that begin after a segment).
+    """
+    segments = []
+    after = set()
+    starts = [b[0] for b in batches]
+    busy_until = enrolled
+    previous_phase = None
+    for i, ev in enumerate(events):
+        if busy_until is not None and ev['start'] > busy_until:
+            waited, seen = [], set()
+            for k in range(bisect.bisect_left(starts, busy_until), bisect.bisect_left(starts, ev['start'])):
+                b_hosts = batches[k][1]
+                if b_hosts and host not in b_hosts:
+                    for h in b_hosts:
+                        if h not in seen:
+                            seen.add(h)
+                            if len(waited) < WAITED_FOR_LIMIT:
+                                waited.append(h)
+            if seen:
+                segments.append({'start': busy_until, 'end': ev['start'], 'after_phase': previous_phase,
+                                 'before_phase': ev['phase'], 'waited_for': waited, 'waited_for_count': len(seen)})
+                after.add(i)
+        end = _event_end(ev, ended, complete)
+        busy_until = end if busy_until is None else max(busy_until, end)
+        previous_phase = ev['phase']
+    return segments, after
+
+
+def _node_phases(events, ended, complete=True, split_before=()):
+    """The phases of a host's events; a new phase also starts at every index in split_before (after a queued wait)."""
     phases = []
     cur = None
-    for ev in events:
-        if ev['end'] is not None:
-            end = ev['end']
-        else:
-            end = ev['start'] if complete else max(ev['start'], ended)
-        if cur is None or cur['name'] != ev['phase']:
+    for i, ev in enumerate(events):
+        end = _event_end(ev, ended, complete)
+        if cur is None or cur['name'] != ev['phase'] or i in split_before:
             cur = {'name': ev['phase'], '_start': ev['start'], '_end': end, 'tasks': _empty_counts(),
                    'changed_tasks': [], 'backups': [], 'failures': [], 'measurements': []}
             phases.append(cur)
@@ -296,6 +350,14 @@ def build_report(recorder, ended, run_name=None, complete=True, check_mode=False
             if h not in position:
                 position[h] = (i + 1, len(play['hosts']))
                 order.append(h)
+    enrolled = {}
+    batches = []
+    for play in recorder.plays:
+        for h in play['hosts']:
+            enrolled.setdefault(h, play['start'])
+        for b in play.get('batches') or [{'hosts': play['hosts'], 'start': play['start']}]:
+            batches.append((b['start'], dict.fromkeys(b['hosts'])))  # ordered, and a fast 'in'
+    batches.sort(key=lambda b: b[0])
     by_host = {}
     for ev in recorder.events:
         by_host.setdefault(ev['host'], []).append(ev)
@@ -304,7 +366,13 @@ def build_report(recorder, ended, run_name=None, complete=True, check_mode=False
             order.append(ev['host'])
     nodes = []
     for h in order:
-        phases = _node_phases(by_host.get(h, []), ended, complete)
+        events = sorted(by_host.get(h, []), key=lambda ev: ev['start'])
+        waits, split_before = queue_segments(h, events, batches, enrolled.get(h), ended, complete)
+        phases = _node_phases(events, ended, complete, split_before)
+        queued = [{'start': iso(q['start']), 'end': iso(q['end']), 'duration_ms': _ms(q['start'], q['end']),
+                   'after_phase': q['after_phase'], 'before_phase': q['before_phase'], 'waited_for': q['waited_for'],
+                   'waited_for_count': q['waited_for_count']}
+                  for q in waits]
         stats = None
         if recorder.stats is not None and h in recorder.stats:
             raw = recorder.stats[h]
@@ -329,7 +397,9 @@ def build_report(recorder, ended, run_name=None, complete=True, check_mode=False
             'name': h, 'position': position[h][0], 'total': position[h][1], 'result': result,
             'start': iso(start) if start is not None else None, 'end': iso(end) if end is not None else None,
             'duration_ms': _ms(start, end) if start is not None else None,
+            'queue_ms': sum(q['duration_ms'] for q in queued),
             'phases': phases,
+            'queued': queued,
             'changed_tasks': changed,
             'backups': [b for p in phases for b in p['backups']],
             'failures': [f for p in phases for f in p['failures']],
@@ -354,7 +424,10 @@ def build_report(recorder, ended, run_name=None, complete=True, check_mode=False
         'schema_version': SCHEMA_VERSION,
         'generator': GENERATOR,
         'run': run,
-        'plays': [{'name': p['name'], 'hosts': list(p['hosts']), 'start': iso(p['start'])} for p in recorder.plays],
+        'plays': [{'name': p['name'], 'hosts': list(p['hosts']), 'start': iso(p['start']),
+                   'batches': [{'hosts': list(b['hosts']), 'start': iso(b['start'])}
+                               for b in p.get('batches') or [{'hosts': p['hosts'], 'start': p['start']}]]}
+                  for p in recorder.plays],
         'nodes': nodes,
     }
 
@@ -385,7 +458,7 @@ def summary_lines(report):
     lines = ['ROLLOUT REPORT %s: %s, %d node(s), %s%s' % (
         run['name'], run['result'].upper() if run['result'] == 'failed' else run['result'], len(report['nodes']),
         fmt_ms(run['duration_ms']), '' if run['complete'] else ' (INCOMPLETE: interrupted)')]
-    rows = [('NODE', 'RESULT', 'PHASES')]
+    rows = [('NODE', 'RESULT', 'QUEUED', 'PHASES')]
     for n in report['nodes']:
         phases = ', '.join('%s %s %s' % (p['name'], fmt_ms(p['duration_ms']), p['result'].upper() if p['result'] in ('failed', 'unreachable') else p['result'])
                            for p in n['phases']) or '-'
@@ -393,11 +466,11 @@ def summary_lines(report):
             phases += '; data-plane gap %s' % fmt_ms(int(round(n['data_plane']['gap_ms_total'])))
             if n['data_plane']['lost_packets'] is not None:
                 phases += ', %d lost packets' % n['data_plane']['lost_packets']
-        rows.append(('%d/%d %s' % (n['position'], n['total'], n['name']), n['result'], phases))
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
+        queued = fmt_ms(n['queue_ms']) if n.get('queue_ms') else '-'
+        rows.append(('%d/%d %s' % (n['position'], n['total'], n['name']), n['result'], queued, phases))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
-        lines.append('%s  %s  %s' % (r[0].ljust(w0), r[1].ljust(w1), r[2]))
+        lines.append('  '.join([c.ljust(w) for c, w in zip(r, widths)] + [r[3]]))
     for n in report['nodes']:
         for f in n['failures']:
             if not f['ignored']:

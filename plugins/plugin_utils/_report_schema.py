@@ -9,7 +9,9 @@ Data only: docs/report-schema.json is a copy of REPORT_SCHEMA (the unit tests ke
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+# 2: nodes carry queue_ms and queued[] (waits for a serial batch / another play), plays their batches[];
+#    a phase no longer spans such a wait (the wait splits it).
+SCHEMA_VERSION = 2
 GENERATOR = 'cni.ovs.rollout_report'
 RESULTS = ('ok', 'changed', 'failed', 'skipped', 'unreachable')
 NODE_RESULTS = RESULTS + ('not_run',)
@@ -26,10 +28,11 @@ _MS = {'type': 'integer', 'minimum': 0, 'description': 'milliseconds'}
 
 REPORT_SCHEMA = {
     '$schema': 'https://json-schema.org/draft/2020-12/schema',
-    '$id': 'https://example.invalid/cni/ovs/report-schema/1.json',
+    '$id': 'https://example.invalid/cni/ovs/report-schema/%d.json' % SCHEMA_VERSION,
     'title': 'cni.ovs rollout report',
     'description': 'Run report written by the cni.ovs.rollout_report callback: per node and per phase start, end, duration and result, '
-                   'data-plane gaps where measured, backups made and tasks that changed something.',
+                   'time spent queued (waiting while other hosts ran), data-plane gaps where measured, backups made and tasks '
+                   'that changed something.',
     'type': 'object',
     'required': ['schema_version', 'generator', 'run', 'plays', 'nodes'],
     'additionalProperties': False,
@@ -61,11 +64,39 @@ REPORT_SCHEMA = {
         'play': {
             'type': 'object',
             'additionalProperties': False,
-            'required': ['name', 'hosts', 'start'],
+            'required': ['name', 'hosts', 'start', 'batches'],
             'properties': {
                 'name': {'type': 'string'},
                 'hosts': {'type': 'array', 'items': {'type': 'string'}, 'description': "The play's hosts in order (N/M positions)."},
                 'start': {'$ref': '#/$defs/time'},
+                'batches': {'type': 'array', 'items': {'$ref': '#/$defs/batch'},
+                            'description': 'The serial batches the play ran, in order (one batch without serial).'},
+            },
+        },
+        'batch': {
+            'type': 'object',
+            'additionalProperties': False,
+            'required': ['hosts', 'start'],
+            'properties': {
+                'hosts': {'type': 'array', 'items': {'type': 'string'}, 'description': 'The hosts of the batch.'},
+                'start': {'$ref': '#/$defs/time'},
+            },
+        },
+        'queued': {
+            'type': 'object',
+            'additionalProperties': False,
+            'required': ['start', 'end', 'duration_ms', 'after_phase', 'before_phase', 'waited_for', 'waited_for_count'],
+            'description': 'A time the node waited with no task running while a batch (serial, or a play) without it ran: '
+                           'from the end of its previous task (or the start of its first play) to the start of its next task.',
+            'properties': {
+                'start': {'$ref': '#/$defs/time'},
+                'end': {'$ref': '#/$defs/time'},
+                'duration_ms': _MS,
+                'after_phase': _nullable({'type': 'string', 'description': 'Phase of the task before the wait; null before the first task.'}),
+                'before_phase': {'type': 'string', 'description': 'Phase of the task after the wait.'},
+                'waited_for': {'type': 'array', 'items': {'type': 'string'},
+                               'description': 'Hosts of the batches that started while the node waited, in order; the first 20.'},
+                'waited_for_count': {'type': 'integer', 'minimum': 1, 'description': 'How many hosts those batches had in all.'},
             },
         },
         'tasks': {
@@ -113,7 +144,7 @@ REPORT_SCHEMA = {
             'required': ['name', 'start', 'end', 'duration_ms', 'result', 'tasks', 'changed_tasks', 'backups', 'failures', 'measurements'],
             'properties': {
                 'name': {'type': 'string', 'description': "Text before ' | ' in the task name, lower case."},
-                'start': {'$ref': '#/$defs/time'},
+                'start': {'$ref': '#/$defs/time', 'description': 'Start of the first task of the phase.'},
                 'end': {'$ref': '#/$defs/time'},
                 'duration_ms': _MS,
                 'result': {'enum': list(RESULTS)},
@@ -146,7 +177,7 @@ REPORT_SCHEMA = {
         'node': {
             'type': 'object',
             'additionalProperties': False,
-            'required': ['name', 'position', 'total', 'result', 'start', 'end', 'duration_ms', 'phases',
+            'required': ['name', 'position', 'total', 'result', 'start', 'end', 'duration_ms', 'queue_ms', 'phases', 'queued',
                          'changed_tasks', 'backups', 'failures', 'data_plane', 'stats'],
             'properties': {
                 'name': {'type': 'string'},
@@ -155,8 +186,11 @@ REPORT_SCHEMA = {
                 'result': {'enum': list(NODE_RESULTS), 'description': 'not_run: in the play but never started (the rollout stopped before it).'},
                 'start': _nullable({'$ref': '#/$defs/time'}),
                 'end': _nullable({'$ref': '#/$defs/time'}),
-                'duration_ms': _nullable(_MS),
+                'duration_ms': _nullable({'type': 'integer', 'minimum': 0,
+                                          'description': 'From the start of its first task to the end of its last, queued time inside included.'}),
+                'queue_ms': {'type': 'integer', 'minimum': 0, 'description': 'Total of queued[] (0 when the node never waited, or never ran).'},
                 'phases': {'type': 'array', 'items': {'$ref': '#/$defs/phase'}},
+                'queued': {'type': 'array', 'items': {'$ref': '#/$defs/queued'}, 'description': 'Waits, in time order; never inside a phase.'},
                 'changed_tasks': {'type': 'array', 'items': {'type': 'string'}},
                 'backups': {'type': 'array', 'items': {'$ref': '#/$defs/backup'}},
                 'failures': {'type': 'array', 'items': {'$ref': '#/$defs/failure'}},

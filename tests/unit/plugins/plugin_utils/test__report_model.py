@@ -57,6 +57,18 @@ def test_serial_batches_do_not_repeat_the_play():
     assert rec.position('c') == (1, 1)
 
 
+def test_serial_batches_are_recorded_per_play():
+    rec = r.Recorder('pb.yml', T0)
+    rec.play_start('p', ['a', 'b', 'c'], T0, key='uuid-1', batch=['a'])
+    rec.play_start('p', ['a', 'b', 'c'], T0 + 5, key='uuid-1', batch=['b', 'c'])
+    rec.play_start('p2', ['c'], T0 + 9, key='uuid-2')  # no batch given: the whole play
+    assert [[(b['hosts'], b['start'] - T0) for b in p['batches']] for p in rec.plays] == [
+        [(['a'], 0), (['b', 'c'], 5)], [(['c'], 9)]]
+    rep = r.build_report(rec, T0 + 10)
+    assert rep['plays'][0]['batches'] == [{'hosts': ['a'], 'start': r.iso(T0)}, {'hosts': ['b', 'c'], 'start': r.iso(T0 + 5)}]
+    assert rep['plays'][1]['batches'] == [{'hosts': ['c'], 'start': r.iso(T0 + 9)}]
+
+
 # ------------------------------------------------------------ extraction from real results
 
 def test_extract_copy_backup_file():
@@ -186,11 +198,11 @@ def test_rescued_failure_keeps_phase_failed_but_node_follows_stats():
 def test_summary_lines_on_recorded_report():
     lines = r.summary_lines(load('fail-report.json'))
     assert lines[0].startswith('ROLLOUT REPORT upgrade-fail: FAILED, 3 node(s), ')
-    assert re.match(r'^NODE +RESULT +PHASES$', lines[1])
-    assert re.match(r'^1/3 lab-node-1 +changed +preflight \S+ m?s ok, drain \S+ m?s changed, upgrade \S+ m?s changed, verify \S+ m?s ok; '
+    assert re.match(r'^NODE +RESULT +QUEUED +PHASES$', lines[1])
+    assert re.match(r'^1/3 lab-node-1 +changed +- +preflight \S+ m?s ok, drain \S+ m?s changed, upgrade \S+ m?s changed, verify \S+ m?s ok; '
                     r'data-plane gap 108 ms, 1 lost packets$', lines[2]), lines[2]
-    assert re.match(r'^2/3 lab-node-2 +failed +preflight .*, upgrade \S+ m?s FAILED$', lines[3]), lines[3]
-    assert re.match(r'^3/3 lab-node-3 +not_run +-$', lines[4]), lines[4]
+    assert re.match(r'^2/3 lab-node-2 +failed +[0-9.]+ s +preflight .*, upgrade \S+ m?s FAILED$', lines[3]), lines[3]
+    assert re.match(r'^3/3 lab-node-3 +not_run +- +-$', lines[4]), lines[4]
     assert any(line.startswith('failed: lab-node-2 [upgrade] Upgrade | Refuse while a blocker is present: lab-node-2: upgrade blocked') for line in lines)
     assert sum(line.startswith('backup: ') for line in lines) == 2
 
@@ -206,3 +218,180 @@ def test_names_and_stamps():
     assert r.safe_name('my run/../x') == 'my_run_.._x'
     assert r.stamp(T0) == '20231114T221320Z' and r.iso(T0 + 0.0456) == '2023-11-14T22:13:20.045Z'
     assert copy.deepcopy(REPORT_SCHEMA) == REPORT_SCHEMA
+
+
+# ------------------------------------------------------------ queue time
+
+def _task(rec, host, name, start, end, status='ok', uuid=None):
+    uuid = uuid or '%s@%s' % (name, start)
+    rec.task_start(host, uuid, name, T0 + start)
+    rec.task_result(host, uuid, name, status, T0 + end, {'changed': status == 'changed'})
+
+
+def _hot_upgrade(serial_batches=True, batch=True):
+    """playbooks/ovs_hot_upgrade.yml's shape: preflight on every node at once, then serial: 1.
+
+    t 0-2 play 1 (a and c take 1 s, b 2 s: a and c wait for b in lock-step); play 2 batches at 2, 7 and 10:
+    per node a task without a phase (like Gathering Facts), then upgrade and verify.
+    """
+    rec = r.Recorder('pb.yml', T0)
+    nodes = ['a', 'b', 'c']
+    rec.play_start('Preflight', nodes, T0, key='p1', batch=nodes if batch else None)
+    for h, d in (('a', 1), ('b', 2), ('c', 1)):
+        _task(rec, h, 'Preflight | check', 0, d)
+    for h, (s, e) in zip(nodes, ((2, 7), (7, 10), (10, 11))):
+        rec.play_start('Node by node', nodes, T0 + s, key='p2', batch=[h] if batch else None)
+        if not serial_batches:
+            continue
+        _task(rec, h, 'Gathering Facts', s + 0.1, s + 0.2)
+        _task(rec, h, 'Upgrade | swap', s + 0.2, e - 0.1, 'changed')
+        _task(rec, h, 'Verify | check', e - 0.1, e)
+    return rec
+
+
+def test_waiting_for_a_serial_batch_is_queued_not_preflight():
+    rep = r.build_report(_hot_upgrade(), T0 + 11)
+    a, b, c = rep['nodes']
+    # a goes straight on: its lock-step wait for b in play 1 and the task without a phase stay in preflight
+    assert a['queue_ms'] == 0 and a['queued'] == []
+    assert [(p['name'], p['duration_ms']) for p in a['phases']] == [('preflight', 2200), ('upgrade', 4700), ('verify', 100)]
+    # b waited for a's batch, c for a's and b's: from the end of their preflight task to their next task
+    assert [(p['name'], p['start'], p['duration_ms']) for p in b['phases']] == [
+        ('preflight', r.iso(T0), 2000), ('preflight', r.iso(T0 + 7.1), 100), ('upgrade', r.iso(T0 + 7.2), 2700), ('verify', r.iso(T0 + 9.9), 100)]
+    assert b['queued'] == [{'start': r.iso(T0 + 2), 'end': r.iso(T0 + 7.1), 'duration_ms': 5100,
+                            'after_phase': 'preflight', 'before_phase': 'preflight', 'waited_for': ['a'], 'waited_for_count': 1}]
+    assert b['queue_ms'] == 5100 and b['duration_ms'] == 10000
+    assert [(p['name'], p['duration_ms']) for p in c['phases']][:2] == [('preflight', 1000), ('preflight', 100)]
+    assert c['queued'] == [{'start': r.iso(T0 + 1), 'end': r.iso(T0 + 10.1), 'duration_ms': 9100,
+                            'after_phase': 'preflight', 'before_phase': 'preflight', 'waited_for': ['a', 'b'], 'waited_for_count': 2}]
+    lines = r.summary_lines(rep)
+    assert re.match(r'^1/3 a +changed +- +preflight 2\.2 s ok, upgrade', lines[2]), lines[2]
+    assert re.match(r'^2/3 b +changed +5\.1 s +preflight 2\.0 s ok, preflight 100 ms ok, upgrade', lines[3]), lines[3]
+    assert re.match(r'^3/3 c +changed +9\.1 s +preflight 1\.0 s ok, preflight', lines[4]), lines[4]
+
+
+def test_batches_unknown_only_waits_for_other_plays_count():
+    """Without the batch host lists (batch=None) each play is one batch: the serial wait is not seen."""
+    rep = r.build_report(_hot_upgrade(batch=False), T0 + 11)
+    assert [n['queue_ms'] for n in rep['nodes']] == [0, 0, 0]
+    assert rep['nodes'][1]['phases'][0]['duration_ms'] == 7200  # the old long preflight
+
+
+def test_nodes_the_run_never_reached_again_have_no_queue():
+    """After a failure the later batches never run: waiting for nothing is not queue time."""
+    rec = _hot_upgrade(serial_batches=False)
+    _task(rec, 'a', 'Upgrade | swap', 2.1, 3, 'failed')
+    rep = r.build_report(rec, T0 + 3)
+    assert [(n['name'], n['queue_ms'], [p['name'] for p in n['phases']]) for n in rep['nodes']] == [
+        ('a', 0, ['preflight', 'upgrade']), ('b', 0, ['preflight']), ('c', 0, ['preflight'])]
+
+
+def test_wait_before_the_first_task_of_a_serial_play():
+    rec = r.Recorder('pb.yml', T0)
+    rec.play_start('p', ['a', 'b'], T0, key='p', batch=['a'])
+    _task(rec, 'a', 'Drain | x', 0.1, 3)
+    rec.play_start('p', ['a', 'b'], T0 + 3, key='p', batch=['b'])
+    _task(rec, 'b', 'Drain | x', 3.1, 4)
+    rep = r.build_report(rec, T0 + 4)
+    a, b = rep['nodes']
+    assert a['queued'] == [] and a['start'] == r.iso(T0 + 0.1)
+    assert b['queued'] == [{'start': r.iso(T0), 'end': r.iso(T0 + 3.1), 'duration_ms': 3100,
+                            'after_phase': None, 'before_phase': 'drain', 'waited_for': ['a'], 'waited_for_count': 1}]
+    # the node's own span starts with its first task; the wait before it is counted in queue_ms only
+    assert b['start'] == r.iso(T0 + 3.1) and b['duration_ms'] == 900 and b['queue_ms'] == 3100
+
+
+def test_lock_step_and_fork_waits_inside_a_batch_are_not_queue():
+    rec = r.Recorder('pb.yml', T0)
+    rec.play_start('p', ['a', 'b'], T0, key='p', batch=['a', 'b'])
+    _task(rec, 'a', 'Drain | x', 0, 1)
+    _task(rec, 'b', 'Drain | x', 0, 5)   # a waits 4 s for b (linear strategy)
+    _task(rec, 'a', 'Drain | y', 5, 6)
+    _task(rec, 'b', 'Drain | y', 6.5, 7)  # b waited for a fork
+    rep = r.build_report(rec, T0 + 7)
+    assert [(n['queue_ms'], [(p['name'], p['duration_ms']) for p in n['phases']]) for n in rep['nodes']] == [
+        (0, [('drain', 6000)]), (0, [('drain', 7000)])]
+
+
+def test_a_play_without_the_node_is_queue_time_and_waits_after_its_batch_too():
+    rec = r.Recorder('pb.yml', T0)
+    rec.play_start('prepare', ['a', 'b'], T0, key='p1')
+    _task(rec, 'a', 'Preflight | x', 0, 1)
+    _task(rec, 'b', 'Preflight | x', 0, 1)
+    rec.play_start('control plane', ['cp'], T0 + 1, key='p2')
+    _task(rec, 'cp', 'Plan | x', 1, 4)
+    rec.play_start('nodes', ['a', 'b'], T0 + 4, key='p3', batch=['a'])
+    _task(rec, 'a', 'Upgrade | x', 4, 5)
+    rec.play_start('nodes', ['a', 'b'], T0 + 5, key='p3', batch=['b'])
+    _task(rec, 'b', 'Upgrade | x', 5, 6)
+    rec.play_start('finish', ['a', 'b'], T0 + 6, key='p4')
+    _task(rec, 'a', 'Verify | x', 6, 7)
+    _task(rec, 'b', 'Verify | x', 6, 7)
+    rep = r.build_report(rec, T0 + 7)
+    a, b, cp = rep['nodes']
+    assert [(q['after_phase'], q['before_phase'], q['waited_for'], q['duration_ms']) for q in a['queued']] == [
+        ('preflight', 'upgrade', ['cp'], 3000), ('upgrade', 'verify', ['b'], 1000)]
+    assert [(q['after_phase'], q['before_phase'], q['waited_for'], q['duration_ms']) for q in b['queued']] == [
+        ('preflight', 'upgrade', ['cp', 'a'], 4000)]
+    assert (a['queue_ms'], b['queue_ms'], cp['queue_ms']) == (4000, 4000, 0)
+    assert cp['position'] == 1 and cp['total'] == 1
+
+
+def test_queue_segments_mark_the_task_after_a_wait():
+    """The index of the task after a wait is where _node_phases starts a new phase, also of the same name."""
+    segments, after = r.queue_segments('b', [
+        {'phase': 'drain', 'start': T0, 'end': T0 + 1},
+        {'phase': 'drain', 'start': T0 + 5, 'end': T0 + 6},
+        {'phase': 'drain', 'start': T0 + 6, 'end': T0 + 7}], [(T0 + 2, ['a']), (T0 + 6.5, [])], T0)
+    assert after == {1} and segments == [{'start': T0 + 1, 'end': T0 + 5, 'after_phase': 'drain', 'before_phase': 'drain',
+                                          'waited_for': ['a'], 'waited_for_count': 1}]
+
+
+def test_batches_without_hosts_and_overlapping_tasks():
+    # a batch whose hosts are unknown (empty) never makes a wait; overlapping tasks (async, free strategy) keep the host busy
+    segments, after = r.queue_segments('b', [
+        {'phase': 'x', 'start': T0, 'end': T0 + 10},
+        {'phase': 'x', 'start': T0 + 1, 'end': T0 + 2},
+        {'phase': 'x', 'start': T0 + 5, 'end': T0 + 6}], [(T0 + 3, ['a']), (T0 + 11, [])], T0)
+    assert segments == [] and after == set()
+    segments, _after = r.queue_segments('b', [{'phase': 'x', 'start': T0 + 4, 'end': None}], [(T0 + 1, ['a'])], T0, T0 + 9, complete=False)
+    assert [(q['start'] - T0, q['end'] - T0, q['after_phase']) for q in segments] == [(0, 4, None)]
+
+
+def test_interrupted_while_queued_node_runs_nothing_more():
+    rec = r.Recorder('x.yml', T0)
+    rec.play_start('p', ['a', 'b'], T0, key='p', batch=['a'])
+    _task(rec, 'a', 'Drain | x', 0, 1)
+    rec.task_start('a', 'u', 'Drain | wait', T0 + 1)
+    rep = r.build_report(rec, T0 + 5, complete=False)
+    a, b = rep['nodes']
+    assert a['queue_ms'] == 0 and a['phases'][0]['duration_ms'] == 5000
+    assert b['result'] == 'not_run' and b['queue_ms'] == 0 and b['queued'] == []
+
+
+def test_summary_of_a_recorded_queue_run():
+    rep = load('queue-report.json')
+    lines = r.summary_lines(rep)
+    assert re.match(r'^1/3 lab-node-1 +changed +- +preflight \S+ m?s ok, upgrade', lines[2]), lines[2]
+    for n, line in zip(rep['nodes'][1:], lines[3:5]):
+        assert re.match(r'^%d/3 %s +changed +%s +preflight \S+ ms ok, preflight \S+ ms ok, upgrade' % (
+            n['position'], n['name'], re.escape(r.fmt_ms(n['queue_ms']))), line), line
+
+
+def test_summary_of_a_version_1_report_has_no_queue():
+    lines = r.summary_lines(load('fail-report-v1.json'))
+    assert re.match(r'^2/3 lab-node-2 +failed +- +preflight', lines[3]), lines[3]
+
+
+def test_a_large_serial_rollout_names_the_first_hosts_waited_for_and_counts_them_all():
+    rec = r.Recorder('pb.yml', T0)
+    hosts = ['h%02d' % i for i in range(30)]
+    rec.play_start('pre', hosts, T0, key='pre')
+    for h in hosts:
+        _task(rec, h, 'Preflight | x', 0, 1)
+    for i, h in enumerate(hosts):
+        rec.play_start('serial', hosts, T0 + 1 + i, key='serial', batch=[h])
+        _task(rec, h, 'Upgrade | x', 1 + i, 2 + i)
+    last = r.build_report(rec, T0 + 31)['nodes'][-1]
+    [q] = last['queued']
+    assert q['waited_for'] == hosts[:r.WAITED_FOR_LIMIT] and q['waited_for_count'] == 29 and q['duration_ms'] == 29000

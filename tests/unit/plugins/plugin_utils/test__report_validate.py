@@ -29,9 +29,15 @@ def test_schema_is_valid_and_docs_copy_is_current():
             '> docs/report-schema.json')
 
 
-def test_recorded_report_validates():
-    rep = load('fail-report.json')
+@pytest.mark.parametrize('name', ['fail-report.json', 'queue-report.json'])
+def test_recorded_report_validates(name):
+    rep = load(name)
     assert builtin_errors(rep) == [] and jsonschema_errors(rep) == []
+
+
+def test_version_1_report_is_rejected_by_both():
+    rep = load('fail-report-v1.json')
+    assert builtin_errors(rep) and jsonschema_errors(rep)
 
 
 def _broken(path, value):
@@ -47,7 +53,17 @@ def _broken(path, value):
 
 
 @pytest.mark.parametrize('path, value', [
-    (('schema_version',), 2),
+    (('schema_version',), 1),
+    (('nodes', 1, 'queue_ms'), -1),
+    (('nodes', 1, 'queue_ms'), None),
+    (('nodes', 1, 'queued'), KeyError),
+    (('nodes', 1, 'queued', 0, 'after_phase'), 3),
+    (('nodes', 1, 'queued', 0, 'before_phase'), None),
+    (('nodes', 1, 'queued', 0, 'waited_for'), 'lab-node-1'),
+    (('nodes', 1, 'queued', 0, 'waited_for_count'), 0),
+    (('nodes', 1, 'queued', 0, 'end'), '2025-01-01T00:00:00'),
+    (('plays', 0, 'batches'), KeyError),
+    (('plays', 0, 'batches', 0, 'hosts'), [1]),
     (('run', 'result'), 'partial'),
     (('run', 'start'), '2025-01-01 10:00:00'),
     (('run', 'complete'), 'yes'),
@@ -123,7 +139,7 @@ def _mutations(doc):
             del node['zz_unknown']
 
 
-@pytest.mark.parametrize('name', ['fail-report.json'])
+@pytest.mark.parametrize('name', ['fail-report.json', 'queue-report.json'])
 def test_builtin_checker_agrees_with_jsonschema_on_every_mutation(name):
     doc = load(name)
     checked = invalid = 0
