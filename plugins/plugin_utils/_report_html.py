@@ -17,6 +17,10 @@ PALETTE = ('#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#9
 OTHER_COLOUR = '#bab0ac'
 FAILED_COLOUR = '#d62728'
 GAP_COLOUR = '#222222'
+# Queued time (waiting while other hosts ran): a hatched bar, light blue-grey with darker stripes;
+# tinted so that no grey of antialiased text matches it.
+QUEUED_COLOUR = '#d0d0dc'
+QUEUED_STRIPE = '#9090a0'
 
 
 def phase_colours(report):
@@ -66,6 +70,8 @@ th{background:#f3f3f3}
 .sw{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px}
 code{font-size:12px}
 .fail{color:#d62728}
+.sw.q{background:repeating-linear-gradient(135deg,#9090a0 0 2px,#d0d0dc 2px 5px)}
+tr.queued td{color:#666;font-style:italic;background:#f6f6fa}
 """
 
 
@@ -96,6 +102,50 @@ def _gap_marks(svg, node, x, y, width):
         if lx + 6 * len(text) > width:
             lx, anchor = cluster[0][0] - 7, 'end'
         svg.append('<text x="%.1f" y="%d" font-size="10" fill="%s" text-anchor="%s">%s</text>' % (lx, y + 11, GAP_COLOUR, anchor, e(text)))
+
+
+def _hatch(x0, y0, w, h, step=6.0):
+    """SVG path data of diagonal stripes filling the box (no pattern: the page has no url() references)."""
+    parts = []
+    c = step / 2
+    while c < w + h:
+        # the line (x - x0) + (y0 + h - y) = c, from the bottom or right edge to the top or left edge
+        sx, sy = (x0 + c, y0 + h) if c <= w else (x0 + w, y0 + h - (c - w))
+        ex, ey = (x0 + c - h, y0) if c >= h else (x0, y0 + h - c)
+        parts.append('M%.1f %.1fL%.1f %.1f' % (sx, sy, ex, ey))
+        c += step
+    return ''.join(parts)
+
+
+def _hosts_text(names, count):
+    """'a, b' or, when the report names only some of count hosts, 'a, b and 998 more'."""
+    text = ', '.join(names) or '-'
+    if count > len(names):
+        text += ' and %d more' % (count - len(names))
+    return text
+
+
+def _waited_text(q):
+    return _hosts_text(q['waited_for'], q.get('waited_for_count', len(q['waited_for'])))
+
+
+def _queued_title(node, q):
+    return '%s: queued %s, waiting for %s (%s to %s)' % (node['name'], fmt_ms(q['duration_ms']), _waited_text(q), q['start'], q['end'])
+
+
+def _queued_bars(svg, node, x, y, row_h):
+    """Queued segments of a node: hatched blue-grey bars labelled 'queued', under the phase bars."""
+    e = html.escape
+    for q in node.get('queued') or ():
+        bx = x(_parse_iso(q['start']))
+        bw = max(2.0, x(_parse_iso(q['end'])) - bx)
+        top, bh = y + 17, row_h - 26
+        svg.append('<g class="queued"><title>%s</title><rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>'
+                   '<path d="%s" stroke="%s" stroke-width="2"/></g>' % (
+                       e(_queued_title(node, q)), bx, top, bw, bh, QUEUED_COLOUR, _hatch(bx, top, bw, bh), QUEUED_STRIPE))
+        if bw > 50:
+            svg.append('<text x="%.1f" y="%d" font-size="11" fill="#333" paint-order="stroke" stroke="%s" stroke-width="3">queued</text>' % (
+                bx + 4, y + 29, QUEUED_COLOUR))
 
 
 def render_html(report):
@@ -133,6 +183,7 @@ def render_html(report):
         svg.append('<text x="6" y="%d" font-size="13" fill="%s">%s</text>' % (
             y + row_h / 2 + 4, FAILED_COLOUR if n['result'] in ('failed', 'unreachable') else '#222',
             e('%d/%d %s' % (n['position'], n['total'], n['name']))))
+        _queued_bars(svg, n, x, y, row_h)
         if not n['phases']:
             svg.append('<text x="%d" y="%d" font-size="12" fill="#888" font-style="italic">not run</text>' % (label_w + 4, y + row_h / 2 + 4))
         for p in n['phases']:
@@ -158,14 +209,32 @@ def render_html(report):
     svg.append('</svg>')
 
     legend = ''.join('<span><i class="sw" style="background:%s"></i>%s</span>' % (c, e(name)) for name, c in colours.items())
+    if any(n.get('queued') for n in report['nodes']):
+        legend += '<span><i class="sw q"></i>queued (waiting for other hosts)</span>'
     legend += ('<span><i class="sw" style="background:%s;border-radius:6px"></i>failure</span>'
                '<span>&#9660; data-plane gap</span>' % FAILED_COLOUR)
 
+    overview = ['<h2>Nodes</h2><table><tr><th>node</th><th>result</th><th>start (UTC)</th><th>duration</th><th>queued</th>'
+                '<th>waited for</th><th>data-plane gap</th></tr>']
+    for n in report['nodes']:
+        queued = n.get('queued') or ()
+        waited = _waited_text(queued[0]) if len(queued) == 1 else '%d waits' % len(queued) if queued else '-'
+        dp = n['data_plane']
+        overview.append('<tr><td><a href="#node-%s">%d/%d %s</a></td><td><span class="badge r-%s">%s</span></td><td>%s</td><td>%s</td>'
+                        '<td class="queue">%s</td><td>%s</td><td>%s</td></tr>' % (
+                            e(n['name']), n['position'], n['total'], e(n['name']), e(n['result']), e(n['result']),
+                            e(n['start'] or '-'), e(fmt_ms(n['duration_ms'])), e(fmt_ms(n['queue_ms']) if n.get('queue_ms') else '-'),
+                            e(waited), e(fmt_ms(int(round(dp['gap_ms_max']))) + ' max' if dp['measured'] else '-')))
+    overview.append('</table>')
+
     rows = []
     for n in report['nodes']:
-        phase_rows = ''.join('<tr><td>%s</td><td>%s</td><td>%s</td><td><span class="badge r-%s">%s</span></td><td>%s</td></tr>' % (
+        entries = [(p['start'], 1, '<tr><td>%s</td><td>%s</td><td>%s</td><td><span class="badge r-%s">%s</span></td><td>%s</td></tr>' % (
             e(p['name']), e(p['start']), e(fmt_ms(p['duration_ms'])), e(p['result']), e(p['result']),
-            e(', '.join(p['changed_tasks'])) or '-') for p in n['phases']) or '<tr><td colspan="5">not run</td></tr>'
+            e(', '.join(p['changed_tasks'])) or '-')) for p in n['phases']]
+        entries.extend((q['start'], 0, '<tr class="queued"><td>queued</td><td>%s</td><td>%s</td><td>-</td><td>waited for %s</td></tr>' % (
+            e(q['start']), e(fmt_ms(q['duration_ms'])), e(_waited_text(q)))) for q in n.get('queued') or ())
+        phase_rows = ''.join(row for _s, _k, row in sorted(entries, key=lambda t: t[:2])) or '<tr><td colspan="5">not run</td></tr>'
         dp = n['data_plane']
         gap = ('%s total, %s max%s' % (fmt_ms(int(round(dp['gap_ms_total']))), fmt_ms(int(round(dp['gap_ms_max']))),
                                        '' if dp['lost_packets'] is None else ', %d lost packets' % dp['lost_packets'])) if dp['measured'] else 'not measured'
@@ -179,7 +248,8 @@ def render_html(report):
         rows.append('<h2 id="node-%s">%d/%d %s <span class="badge r-%s">%s</span> <span class="meta">%s</span></h2>'
                     '<table><tr><th>phase</th><th>start (UTC)</th><th>duration</th><th>result</th><th>changed</th></tr>%s</table>%s' % (
                         e(n['name']), n['position'], n['total'], e(n['name']), e(n['result']), e(n['result']),
-                        e(fmt_ms(n['duration_ms'])), phase_rows, extra))
+                        e(fmt_ms(n['duration_ms']) + (', queued %s' % fmt_ms(n['queue_ms']) if n.get('queue_ms') else '')),
+                        phase_rows, extra))
 
     return ''.join([
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>%s</title><style>%s</style></head><body>' % (
@@ -193,6 +263,7 @@ def render_html(report):
         ''.join('<div class="fail">%s %s in %s: %s: <code>%s</code></div>' % (
             'UNREACHABLE' if f['unreachable'] else 'FAILED', e(n['name']), e(f['phase']), e(f['task']), e((f['message'].splitlines() or [''])[0]))
             for n in report['nodes'] for f in n['failures'] if not f['ignored']),
+        ''.join(overview),
         ''.join(rows),
         '<p class="meta">schema_version %d &middot; %s</p></body></html>\n' % (report['schema_version'], e(report['generator'])),
     ])
