@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # cni.ovs.rollout_report on real ansible-playbook runs (3 inventory hosts on localhost, serial: 1,
 # any_errors_fatal): a run that succeeds, one where lab-node-2 fails mid-way, one interrupted with
-# SIGINT. Each report is validated against docs/report-schema.json and checked node by node; the
-# progress lines and summary are checked in stdout; the HTML pages are screenshotted in headless
-# Chromium and the timeline pixels checked. Copies of reports and screenshots are left in
+# SIGINT, and queue.yml (a preflight play on all nodes, then one node at a time working 1 s each:
+# queue time). Each report is validated against docs/report-schema.json and checked node by node
+# (also with the Molecule scenarios' extensions/molecule/shared/check_report.py); the progress lines
+# and summary are checked in stdout; the HTML pages are screenshotted in headless Chromium and the
+# timeline pixels checked. Copies of reports and screenshots are left in
 # tests/output/integration/rollout_report/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -43,7 +45,9 @@ for i in 1 2 3; do
 done
 [ "$(grep -c '^node [0-9]/3 lab-node-[0-9]: ' "$T/out1")" = 12 ] || fail "expected 12 progress lines (3 nodes x 4 phases)"
 expect "$T/out1" "ROLLOUT REPORT rollout: changed, 3 node(s)"
-grep -qE '^1/3 lab-node-1 +changed +preflight [0-9.]+ m?s ok, drain [0-9.]+ m?s changed, upgrade' "$T/out1" || fail "summary row of lab-node-1"
+grep -qE '^NODE +RESULT +QUEUED +PHASES$' "$T/out1" || fail "summary header"
+grep -qE '^1/3 lab-node-1 +changed +- +preflight [0-9.]+ m?s ok, drain [0-9.]+ m?s changed, upgrade' "$T/out1" || fail "summary row of lab-node-1"
+grep -qE '^3/3 lab-node-3 +changed +[0-9.]+ m?s +preflight [0-9.]+ m?s ok, drain' "$T/out1" || fail "summary row of lab-node-3 (queued)"
 J1=$(only "$T/r1/rollout-*.json"); H1=$(only "$T/r1/rollout-*.html")
 expect "$T/out1" "rollout report: $J1"; expect "$T/out1" "rollout report: $H1"
 [ "$(tail -2 "$T/out1" | head -1)" = "rollout report: $J1" ] || fail "the paths are not printed last"
@@ -61,8 +65,8 @@ cat "$T/out2"; [ $rc = 2 ] || fail "run 2 rc=$rc, expected 2 (a host failed)"
 expect "$T/out2" "node 2/3 lab-node-2: upgrade"; reject "$T/out2" "node 2/3 lab-node-2: verify"
 reject "$T/out2" "lab-node-3: "
 expect "$T/out2" "ROLLOUT REPORT upgrade-fail: FAILED, 3 node(s)"
-grep -qE '^2/3 lab-node-2 +failed +preflight .* upgrade [0-9.]+ m?s FAILED$' "$T/out2" || fail "summary row of lab-node-2"
-grep -qE '^3/3 lab-node-3 +not_run +-$' "$T/out2" || fail "summary row of lab-node-3"
+grep -qE '^2/3 lab-node-2 +failed +[0-9.]+ m?s +preflight .* upgrade [0-9.]+ m?s FAILED$' "$T/out2" || fail "summary row of lab-node-2"
+grep -qE '^3/3 lab-node-3 +not_run +- +-$' "$T/out2" || fail "summary row of lab-node-3"
 expect "$T/out2" "failed: lab-node-2 [upgrade] Upgrade | Refuse while a blocker is present: lab-node-2: upgrade blocked by"
 J2=$(only "$T/r2/upgrade-fail-*.json"); H2=$(only "$T/r2/upgrade-fail-*.html")
 "$PY" files/check_report.py fail "$SCHEMA" "$J2"
@@ -80,4 +84,23 @@ expect "$T/out3" "(INCOMPLETE: interrupted)"
 J3=$(only "$T/r3/rollout-*.json")
 "$PY" files/check_report.py interrupted "$SCHEMA" "$J3"
 cp "$J3" "$KEEP/interrupted.json"
+
+echo "=== 4. queue time: preflight on every node, then serial: 1 with 1 s of work per node"
+rc=0
+CNI_OVS_REPORT_DIR=$T/r4 "$PB" -i inventory.yml queue.yml -e work_s=1 >"$T/out4" 2>&1 || rc=$?
+cat "$T/out4"; [ $rc = 0 ] || fail "run 4 rc=$rc"
+grep -qE '^1/3 lab-node-1 +changed +- +preflight [0-9.]+ m?s ok, upgrade' "$T/out4" || fail "summary row of lab-node-1 (no queue)"
+grep -qE '^2/3 lab-node-2 +changed +[0-9.]+ s +preflight [0-9.]+ m?s ok, preflight [0-9.]+ m?s ok, upgrade' "$T/out4" \
+  || fail "summary row of lab-node-2 (queued, preflight split by the wait)"
+J4=$(only "$T/r4/queue-*.json"); H4=$(only "$T/r4/queue-*.html")
+"$PY" files/check_report.py queue "$SCHEMA" "$J4"
+shot "$J4" "$H4" queue
+
+echo "=== the Molecule scenarios' report check on every report"
+"$PY" "$ROOT/extensions/molecule/shared/check_report.py" "$SCHEMA" "$J1" "$J2" "$J3" "$J4" \
+  --gap-node lab-node-1 --queued-node lab-node-2 --queued-node lab-node-3 >"$T/mol" 2>&1 && fail "--queued-node lab-node-3 passed on the failed run"
+expect "$T/mol" "node lab-node-3 did not wait for other hosts"
+"$PY" "$ROOT/extensions/molecule/shared/check_report.py" "$SCHEMA" "$J1" --gap-node lab-node-1 --queued-node lab-node-2 --queued-node lab-node-3
+"$PY" "$ROOT/extensions/molecule/shared/check_report.py" "$SCHEMA" "$J4" --queued-node lab-node-2 --queued-node lab-node-3
+"$PY" "$ROOT/extensions/molecule/shared/check_report.py" "$SCHEMA" "$J2" "$J3"
 echo "=== rollout_report: all checks passed (artifacts in $KEEP)"

@@ -6,7 +6,8 @@
 
 usage: screenshot_check.py REPORT.json REPORT.html OUT.png
 Checks: the PNG is not blank; in the timeline region, every phase of the report has pixels of its bar
-colour, and failure red is there exactly when a node failed. PNG decoded with zlib only.
+colour, the queued hatch shows when a node waited, and failure red is there exactly when a node failed.
+PNG decoded with zlib only.
 """
 
 from __future__ import annotations
@@ -118,10 +119,13 @@ def main():
     colours = _report_html.phase_colours(report)
     probe = dict(colours)
     probe['failure'] = _report_html.FAILED_COLOUR
+    probe['queued hatch'] = _report_html.QUEUED_COLOUR
     counts = count_colours(png, probe, box)
     print('distinct colours (sampled): %d; pixels per colour in the timeline region %s: %s' % (len(distinct), box, counts))
     missing = [p for p in colours if counts[p] < 20]
     assert not missing, 'phase bars not visible in the timeline: %s' % missing
+    if any(n['queued'] for n in report['nodes']):
+        assert counts['queued hatch'] >= 50, 'queued time not shown in the timeline'
     failed = any(n['result'] in ('failed', 'unreachable') for n in report['nodes'])
     if failed:
         assert counts['failure'] >= 30, 'failure not marked in red in the timeline'
