@@ -131,11 +131,20 @@ for l in "${layers[@]}"; do
   fi
   declare -F "layer_$l" >/dev/null || { echo "unknown layer '$l' (allowed: ${ALL_LAYERS[*]})"; exit 2; }
   echo "===== layer: $l ====="
-  if "layer_$l"; then RESULT[$l]=pass; else RESULT[$l]=FAIL; failed=1; fi
+  mkdir -p tests/output/layers
+  if "layer_$l" 2>&1 | tee "tests/output/layers/$l.log"; then RESULT[$l]=pass; else RESULT[$l]=FAIL; failed=1; fi
   TIME[$l]=$(( $(date +%s) - start ))
   echo "===== layer: $l ${RESULT[$l]} (${TIME[$l]}s) ====="
 done
 summary=""
 for l in "${layers[@]}"; do summary+=" $l=${RESULT[$l]}(${TIME[$l]}s)"; done
+# A CI log is often read from its end: repeat what each failed layer printed last, here.
+for l in "${layers[@]}"; do
+  [ "${RESULT[$l]}" = FAIL ] || continue
+  echo "===== failed layer $l: its failure lines and last lines (full log: tests/output/layers/$l.log) ====="
+  grep -iE 'failed|fail:|failed=[1-9]|error|fatal:' "tests/output/layers/$l.log" | grep -v '^ok' | tail -15 | cut -c1-300
+  echo "-----"
+  tail -12 "tests/output/layers/$l.log" | cut -c1-300
+done
 if ((failed)); then echo "SUMMARY:$summary => FAIL"; exit 1; fi
 echo "SUMMARY:$summary => PASS"

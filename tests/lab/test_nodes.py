@@ -183,6 +183,36 @@ def test_probe_reports_gap_when_vswitchd_stopped():
     assert again["lost"] <= 10, again
 
 
+def test_probe_runs_until_the_stop_file_then_settles():
+    """--stop-file: the probe outlives an event of any length (here 3 s, past a 1 s --duration
+    would have ended), then sends --settle seconds more; --duration is only the upper bound."""
+    node = NODES[-1]
+    stop = "/tmp/probe-stop-%d" % os.getpid()
+    L.podman_exec(node, "rm", "-f", stop)
+    proc = L.probe_start(node, "--pps", "1000", "--duration", "120", "--stop-file", stop, "--settle", "0.5")
+    time.sleep(3.0)
+    t_stop = time.monotonic()
+    L.podman_exec(node, "touch", stop)
+    r = L.probe_result(proc)
+    ended = time.monotonic() - t_stop
+    assert r["ended_by"] == "stop_file", r
+    assert r["settle_s"] == 0.5, r
+    # ~3 s before the stop file + 0.5 s settle (at 1000 pps), far less than the 120 s bound
+    assert 3000 <= r["sent"] <= 6000, r
+    assert ended < 10, ended
+    assert r["lost"] <= 20, r
+    # a stale stop file is refused instead of ending the probe at once
+    res = L.podman_exec(node, "cni-ovs-lab-probe", "--duration", "5", "--stop-file", stop, check=False)
+    assert res.returncode == 2 and "exists already" in res.stderr, res
+    L.podman_exec(node, "rm", "-f", stop)
+
+
+def test_probe_reports_when_the_upper_bound_came_first():
+    node = NODES[-1]
+    r = L.probe(node, "--duration", "1", "--stop-file", "/tmp/probe-never-%d" % os.getpid())
+    assert r["ended_by"] == "max_duration" and r["sent"] == 1000, r
+
+
 def test_probe_no_traffic_without_flows():
     """fail-mode=secure: without the controller's flows nothing passes."""
     node = NODES[0]
