@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cni.ovs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: a rolling OVS hot upgrade of every lab node host with traffic flowing.
+
+Needs the running lab with node hosts (make lab-up, CNI=kube-ovn). In one run, per node:
+  floor     the same node's bare restart, measured first with the lab's traffic probe:
+            SIGTERM vswitchd, start the same ovs-vswitchd argv directly, ovs-ofctl add-flows
+            (no flag, no service manager: the minimum any restart needs on that node);
+  floor_sd  the same through the service manager: SIGTERM, systemctl start, add-flows;
+  gap       the rollout's data-plane gap on the node (playbooks/ovs_hot_upgrade.yml, host mode,
+            forced restart, the role's own probe, default stop/start commands);
+  ratio     gap / floor;
+  others    packets lost on this node while OTHER nodes were being upgraded (a background probe
+            on a second UDP port runs on every node through the whole rollout; losses inside the
+            node's own upgrade phase are its own gap and are not counted here): must be 0;
+  wall time of the node's turn split into deliberate waits (package step, probe settle, health
+  waits: tasks named "... Wait ..."), the restart module itself, and orchestration overhead
+  (everything else), from the per-task timings of the ansible.posix.json callback.
+Prints a table and the raw JSON (--json FILE).
+
+Not covered yet (docs/ovs_hot_upgrade.md, "Rollout cost"): the KWOK-only mode for 30 and 100
+nodes that would time the orchestration without node hosts.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+STATE = os.path.join(ROOT, 'lab', '.state')
+INVENTORY = os.path.join(STATE, 'inventory.yml')
+VENV = os.path.join(ROOT, '.venv', 'bin')
+ENV = dict(os.environ, CONTAINERS_CONF=os.environ.get('CONTAINERS_CONF', os.path.join(ROOT, 'lab', 'nodes', 'containers.conf')),
+           LANG='C')
+PPS = 1000
+BG_PORT = 9998
+WAIT_RE = re.compile(r'\bWait\b|Install the \.deb|packages from the repositories|Copy the \.deb|Let the probe', re.I)
+MODULE_RE = re.compile(r'Save, stop, flow-restore-wait|Save, flow-restore-wait')
+
+
+def run(argv, check=True, timeout=600, **kw):
+    res = subprocess.run(argv, env=kw.pop('env', ENV), capture_output=True, text=True, timeout=timeout, check=False, **kw)
+    if check and res.returncode != 0:
+        raise RuntimeError('%s: rc=%d %s %s' % (' '.join(argv), res.returncode, res.stdout[-1500:], res.stderr[-1500:]))
+    return res
+
+
+def nx(node, script, check=True):
+    return run(['podman', 'exec', node, 'bash', '-c', script], check=check)
+
+
+def nodes():
+    import yaml  # pylint: disable=import-outside-toplevel
+    with open(INVENTORY, encoding='utf-8') as f:
+        inv = yaml.safe_load(f)
+    return sorted((inv['all']['children'].get('kube_node') or {}).get('hosts') or {})
+
+
+class Probe:
+    """cni-ovs-lab-probe on a node until stop() (stop file), started in the background."""
+
+    def __init__(self, node, port, tag):
+        self.node, self.stop_file, self.ready = node, '/run/bench-%s.stop' % tag, '/run/bench-%s.ready' % tag
+        nx(node, 'rm -f %s %s' % (self.stop_file, self.ready))
+        self.proc = subprocess.Popen(['podman', 'exec', node, 'cni-ovs-lab-probe', '--pps', str(PPS), '--port', str(port),
+                                      '--duration', '3000', '--stop-file', self.stop_file, '--settle', '1',
+                                      '--ready-file', self.ready], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        deadline = time.monotonic() + 30
+        while nx(node, 'test -e %s' % self.ready, check=False).returncode != 0:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError('probe on %s not ready: %s' % (node, self.proc.communicate(timeout=5) if self.proc.poll() is not None else 'timeout'))
+            time.sleep(0.05)
+        self.t0 = time.time()  # wall clock of (about) the first send
+
+    def stop(self):
+        nx(self.node, 'touch %s' % self.stop_file)
+        out, err = self.proc.communicate(timeout=120)
+        if self.proc.returncode != 0:
+            raise RuntimeError('probe on %s failed: %s %s' % (self.node, out, err))
+        return json.loads(out)
+
+
+FLOOR = r'''
+set -e
+pidf=/var/run/openvswitch/ovs-vswitchd.pid
+pid=$(cat $pidf)
+argv=$(tr '\0' ' ' < /proc/$pid/cmdline)
+ovs-ofctl dump-flows --no-stats br-int | grep -v '_FLOW reply' > /run/bench-floor.flows
+%(stop)s
+kill -TERM $pid
+while kill -0 $pid 2>/dev/null; do sleep 0.002; done
+%(start)s
+n=0; until ovs-ofctl add-flows br-int /run/bench-floor.flows 2>/dev/null; do n=$((n+1)); [ $n -lt 5000 ] || exit 7; sleep 0.002; done
+'''
+FLOOR_BARE = FLOOR % {'stop': '', 'start': '$argv'}
+FLOOR_SD = FLOOR % {'stop': '', 'start': 'systemctl start ovs-vswitchd.service'}
+# The bare floor runs a vswitchd outside the service manager: systemd runs the unit's ExecStop
+# (ovs-ctl stop) when its main process exits, which would stop a vswitchd started right after.
+# So first (outside the measurement) the unit is stopped and the same argv started by hand.
+BARE_SETUP = ('pid=$(cat /var/run/openvswitch/ovs-vswitchd.pid); argv=$(tr "\\0" " " < /proc/$pid/cmdline); '
+              'systemctl stop --job-mode=ignore-dependencies ovs-vswitchd.service; $argv && cni-ovs-lab-pods flows >/dev/null')
+# back under systemd with the lab's flows (outside any measurement)
+RESET = ('pid=$(cat /var/run/openvswitch/ovs-vswitchd.pid); kill -TERM $pid; while kill -0 $pid 2>/dev/null; do sleep 0.01; done; '
+         'systemctl start ovs-vswitchd.service && cni-ovs-lab-pods flows >/dev/null')
+
+
+def floor(node, script, reset):
+    if reset:
+        nx(node, BARE_SETUP)
+    p = Probe(node, 9997, 'floor')
+    time.sleep(1)
+    nx(node, script)
+    time.sleep(1)
+    r = p.stop()
+    if reset:
+        nx(node, RESET)
+    else:
+        nx(node, 'cni-ovs-lab-pods flows >/dev/null')
+    return r['longest_gap_ms']
+
+
+def parse_time(s):
+    return datetime.datetime.strptime(s.replace('Z', '+0000'), '%Y-%m-%dT%H:%M:%S.%f%z').timestamp()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--json', help='write the raw results here')
+    ap.add_argument('--floor-runs', type=int, default=3, help='floor measurements per node (median)')
+    a = ap.parse_args()
+    if not os.path.exists(INVENTORY):
+        sys.exit('bench/rollout: no lab (make lab-up)')
+    hosts = nodes()
+    if not hosts:
+        sys.exit('bench/rollout: the lab has no node hosts')
+    print('bench/rollout: %d node hosts: %s; probe %d pps' % (len(hosts), ' '.join(hosts), PPS), flush=True)
+
+    floors = {}
+    for n in hosts:
+        bare = [floor(n, FLOOR_BARE, True) for _run in range(a.floor_runs)]
+        sd = [floor(n, FLOOR_SD, False) for _run in range(a.floor_runs)]
+        floors[n] = {'bare_ms': statistics.median(bare), 'systemd_ms': statistics.median(sd), 'bare_runs': bare, 'systemd_runs': sd}
+        print('  floor %s: bare %s ms, through systemd %s ms' % (n, bare, sd), flush=True)
+
+    bg = {n: Probe(n, BG_PORT, 'bg') for n in hosts}
+    rep_dir = os.path.join(STATE, 'bench-rollout-reports')
+    os.makedirs(rep_dir, exist_ok=True)
+    env = dict(ENV, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+               ANSIBLE_CALLBACKS_ENABLED='ansible.posix.json,cni.ovs.rollout_report', CNI_OVS_REPORT_DIR=rep_dir,
+               CNI_OVS_REPORT_NAME='bench_rollout')
+    t_run = time.time()
+    res = run([os.path.join(VENV, 'ansible-playbook'), '-i', INVENTORY, os.path.join(ROOT, 'playbooks', 'ovs_hot_upgrade.yml'),
+               '-e', json.dumps({'ovs_hot_upgrade_hosts': ':'.join(hosts), 'ovs_hot_upgrade_packages': [],
+                                 'ovs_hot_upgrade_force_restart': True,
+                                 'ovs_hot_upgrade_probe_command': ['cni-ovs-lab-probe', '--pps', str(PPS)]})],
+              check=False, timeout=3600, env=env, cwd=ROOT)
+    wall = time.time() - t_run
+    bgr = {n: (p.t0, p.stop()) for n, p in bg.items()}
+    if res.returncode != 0:
+        sys.exit('bench/rollout: the rollout failed (rc=%d): %s %s' % (res.returncode, res.stdout[-3000:], res.stderr[-2000:]))
+    # the JSON callback's document, then the rollout_report callback's summary lines
+    data, _end = json.JSONDecoder().raw_decode(res.stdout[res.stdout.index('{'):])
+    print('\n'.join(line for line in res.stdout.splitlines() if re.match(r'(ROLLOUT REPORT|NODE |\d+/\d+ )', line)))
+    report = json.load(open(sorted(os.path.join(rep_dir, f) for f in os.listdir(rep_dir) if f.endswith('.json'))[-1],
+                            encoding='utf-8'))
+
+    # per-task durations per host (play 2 = the node's turn)
+    per = {n: {'wait_s': 0.0, 'module_s': 0.0, 'total_s': 0.0, 'tasks': 0} for n in hosts}
+    for play in data['plays'][1:]:
+        for task in play['tasks']:
+            name = task['task']['name']
+            for h, r in task['hosts'].items():
+                if h not in per:
+                    continue
+                d = task['task'].get('duration') or {}
+                hd = r.get('duration') or d
+                if not hd.get('start') or not hd.get('end'):
+                    continue
+                s = parse_time(hd['start'])
+                e = parse_time(hd['end'])
+                per[h]['tasks'] += 1
+                per[h]['total_s'] += e - s
+                if MODULE_RE.search(name):
+                    per[h]['module_s'] += e - s
+                elif WAIT_RE.search(name):
+                    per[h]['wait_s'] += e - s
+    rows = []
+    for n in hosts:
+        rn = [x for x in report['nodes'] if x['name'] == n][0]
+        gap = rn['data_plane'].get('gap_ms_max')
+        up = [p for p in rn['phases'] if p['name'] in ('upgrade', 'verify')]
+        w0 = min(parse_time(p['start']) for p in up) - 1.0
+        w1 = max(parse_time(p['end']) for p in up) + 1.0
+        t0, r = bgr[n]
+        other = 0
+        for first, last in r['lost_ranges']:
+            for seq in range(first, last + 1):
+                t = t0 + seq / PPS
+                if not w0 <= t <= w1:
+                    other += 1
+        settle = 2.0
+        turn = per[n]['total_s']
+        overhead = turn - per[n]['wait_s'] - per[n]['module_s'] - settle
+        rows.append({'node': n, 'gap_ms': gap, 'floor_ms': floors[n]['bare_ms'], 'floor_systemd_ms': floors[n]['systemd_ms'],
+                     'ratio': round(gap / floors[n]['bare_ms'], 2) if gap and floors[n]['bare_ms'] else None,
+                     'lost_while_others_upgraded': other, 'bg_lost_total': r['lost'],
+                     'turn_s': round(turn, 1), 'waits_s': round(per[n]['wait_s'] + settle, 1),
+                     'module_s': round(per[n]['module_s'], 1), 'overhead_s': round(overhead, 1), 'tasks': per[n]['tasks']})
+    print()
+    print('%-11s %8s %9s %11s %6s %12s %7s %7s %7s %9s %6s' % ('node', 'gap ms', 'floor ms', 'floor(sd)', 'ratio',
+                                                               'lost(others)', 'turn s', 'waits s', 'module', 'overhead', 'tasks'))
+    for x in rows:
+        print('%-11s %8s %9s %11s %6s %12s %7s %7s %7s %9s %6s' % (
+            x['node'], x['gap_ms'], x['floor_ms'], x['floor_systemd_ms'], x['ratio'], x['lost_while_others_upgraded'],
+            x['turn_s'], x['waits_s'], x['module_s'], x['overhead_s'], x['tasks']))
+    print('rollout wall time %.1f s for %d nodes (%.1f s per node, incl. the preflight play)' % (wall, len(hosts), wall / len(hosts)))
+    if a.json:
+        with open(a.json, 'w', encoding='utf-8') as f:
+            json.dump({'floors': floors, 'rows': rows, 'wall_s': wall}, f, indent=1)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
