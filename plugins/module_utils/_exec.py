@@ -23,6 +23,7 @@ import shlex
 import signal
 import subprocess
 import tempfile
+import threading
 
 __all__ = ['CommandError', 'Runner', 'command_details', 'fail_command', 'LOCALE']
 
@@ -52,6 +53,41 @@ class CommandError(Exception):
         super(CommandError, self).__init__(self.msg)
 
 
+def _wait(proc, timeout):
+    """Wait for ``proc``; kill its process group after ``timeout`` seconds (rc None then).
+
+    Not ``Popen.wait(timeout=...)``: it polls with sleeps that grow to 50 ms, so a command was
+    seen to end up to 50 ms late (a hot restart's gap includes the restart command). A blocking
+    wait with a timer thread that kills the group returns as soon as the command ends.
+    """
+    if timeout is None:
+        return proc.wait()
+    lock = threading.Lock()
+    state = {'done': False, 'killed': False}
+
+    def kill():
+        with lock:
+            if state['done']:
+                return
+            state['killed'] = True
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    timer = threading.Timer(timeout, kill)
+    timer.daemon = True
+    timer.start()
+    try:
+        rc = proc.wait()
+    finally:
+        with lock:
+            # after this the timer kills nothing: the group id may be reused once the leader is reaped
+            state['done'] = True
+        timer.cancel()
+    return None if state['killed'] else rc
+
+
 class Runner:
     """Runs argv lists; ``commands`` lists every argv run, in order."""
 
@@ -76,15 +112,7 @@ class Runner:
                                         start_new_session=timeout is not None)
             except (IOError, OSError, ValueError) as exc:
                 return 255, '', 'cannot run %s: %s' % (' '.join(shlex.quote(str(a)) for a in argv), exc)
-            try:
-                rc = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                proc.wait()
-                rc = None
+            rc = _wait(proc, timeout)
             texts = []
             for f in (out, err):
                 f.seek(0)

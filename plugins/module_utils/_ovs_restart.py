@@ -886,6 +886,11 @@ class RestartCore:
         p = self.p
         self.touched = True
         try:
+            if p['stop_command'] and p.get('stop_exit_first'):
+                # The stop command (systemctl stop -> ovs-ctl stop) sends the same exit and then
+                # polls the pid with `sleep .1`: ask first, watch at POLL, and let the stop
+                # command only record the stop once the daemon is gone.
+                self.stop_by_exit(old_pid)
             if p['stop_command']:
                 rc, out, err = self.runner(p['stop_command'], timeout=p['stop_timeout'])
                 if rc != 0:
@@ -899,6 +904,23 @@ class RestartCore:
             if not self.wait_gone(old_pid, min(EXIT_GRACE, p['stop_timeout'])):
                 raise
         self.wait_stopped(old_pid)
+
+    def stop_by_exit(self, pid):
+        """Send exit to ``pid``'s control socket and wait until it is gone (pidfile unlocked).
+
+        A lost reply is not an error as long as the daemon goes; one that still answers after
+        stop_timeout fails the run before the stop command runs."""
+        start = self.clock.monotonic()
+        try:
+            self.unixctl_exit(pid)
+        except Abort as exc:
+            if not self.wait_gone(pid, min(EXIT_GRACE, self.p['stop_timeout'])):
+                raise Abort('%s (sent before stop_command, stop_exit_first=true)' % exc.msg)
+        if not self.wait_gone(pid, self.p['stop_timeout']):
+            raise Abort('ovs-vswitchd pid %d still answers %d s after exit (stop_exit_first=true); '
+                        'stop_command was not run' % (pid, self.p['stop_timeout']))
+        self.wait_stopped(pid)
+        self.timed('exit', start)
 
     def wait_gone(self, pid, grace):
         """Poll until the control socket of ``pid`` stops answering; False if it still answers after ``grace`` seconds."""
@@ -999,7 +1021,10 @@ class RestartCore:
                                 % (_shown(p['db']), getattr(exc, 'msg', exc)))
                 self.write_manifest(phase='stopping')
                 self.boundary('stopping')
-                if p['start'] == 'external':
+                # external: the new daemon may start as soon as the old one is gone; exit first:
+                # a service manager may restart it at once (Restart=always). Either way it must
+                # find the flag already set.
+                if p['start'] == 'external' or (p['stop_command'] and p.get('stop_exit_first')):
                     start = self.clock.monotonic()
                     self.set_flag()
                     self.timed('flag', start)

@@ -124,6 +124,19 @@ options:
         mode 0600) and renamed into place; saved files are read without following symlinks.
     type: path
     default: /var/lib/openvswitch/flow-restore-wait
+  stop_exit_first:
+    description:
+      - With O(stop_command), first send C(exit) to the old daemon's control socket, set C(flow-restore-wait)
+        before that, and wait for the daemon to be gone (polled every 5 ms); only then run O(stop_command), so that
+        the service manager records the stop. Without it the data-plane gap includes the stop command's own
+        polling (C(ovs-ctl stop) sends the same C(exit) and then checks the pid after C(sleep .1)).
+      - The flag is set before the exit because a service manager may restart the daemon at once (C(Restart=always));
+        under systemd a clean exit is not restarted by C(Restart=on-failure), systemd runs the unit's C(ExecStop)
+        itself, and the C(systemctl start) of O(restart_command) waits for it.
+      - Not for a daemon whose end must come from elsewhere, such as a DaemonSet pod's deletion with
+        O(start=external) and a stop command C(true); its container would be restarted from the old image.
+    type: bool
+    default: false
   stop_timeout:
     description: Seconds to wait for the old ovs-vswitchd to exit (1 to 86400).
     type: int
@@ -170,6 +183,8 @@ EXAMPLES = r"""
     # Requires= ovs-vswitchd and ovsdb-server.service is PartOf= it on Debian and RHEL)
     stop_command: [systemctl, stop, --job-mode=ignore-dependencies, ovs-vswitchd.service]
     restart_command: [systemctl, start, ovs-vswitchd.service]
+    # exit through the control socket first: the gap no longer includes ovs-ctl stop's 100 ms polling
+    stop_exit_first: true
 
 - name: Kube-OVN DaemonSet - the new ovs-ovn pod starts vswitchd, the module saves, stops and restores
   cni.ovs.flow_restore_wait:
@@ -220,6 +235,7 @@ timings_ms:
   description:
     - Duration of each phase in milliseconds (C(save), C(stop), C(flag), C(start), C(restore), C(clear),
       C(verify), C(total)), and C(no_forwarding), from the stop of the old daemon until the flag was cleared.
+    - With O(stop_exit_first), C(exit) too, from the exit request until the old daemon was gone (a part of C(stop)).
   returned: always
   type: dict
   sample: {save: 41, stop: 12, flag: 6, start: 180, restore: 70, clear: 8, no_forwarding: 276, verify: 35, total: 362}
@@ -285,6 +301,7 @@ def main():
             start=dict(type='str', choices=['command', 'external'], default='command'),
             restart_command=dict(type='list', elements='str'),
             stop_command=dict(type='list', elements='str'),
+            stop_exit_first=dict(type='bool', default=False),
             db=dict(type='str', default='unix:/var/run/openvswitch/db.sock'),
             rundir=dict(type='path', default='/var/run/openvswitch'),
             log_file=dict(type='path', default='/var/log/openvswitch/ovs-vswitchd.log'),

@@ -132,3 +132,42 @@ def _read_phase(save_dir):
             return json.load(f)['phase']
     except (OSError, ValueError):
         return None
+
+
+# stop_exit_first: the flag is set, then exit is sent and the module waits for the daemon to go,
+# then stop_command runs. The boundaries where that order matters.
+EXIT_FIRST_CASES = [('ovs-vswitchd', 'stopping'), ('ovs-vswitchd', 'flag_set'), ('ovsdb-server', 'flag_set'), ('ovsdb-server', 'stopped')]
+
+
+@pytest.mark.parametrize('daemon,boundary', EXIT_FIRST_CASES, ids=['%s_at_%s' % (d.split('-')[-1], b) for d, b in EXIT_FIRST_CASES])
+def test_exit_first_kill_at_boundary_then_rerun_converges(ovs, tmp_path, monkeypatch, daemon, boundary):
+    save_dir = str(tmp_path / 'save')
+    marker = tmp_path / 'stop_command_ran'
+    extra = dict(state='restarted', stop_exit_first=True, stop_command=['sh', '-c', 'echo ran >> "$0"', str(marker)])
+    killed = []
+
+    def hook(name):
+        if name == boundary and not killed:
+            killed.append(ovs.kill(daemon))
+
+    monkeypatch.setattr(flow_restore_wait, 'BOUNDARY_HOOK', hook)
+    first = run_module(flow_restore_wait, ovs.params(save_dir, **extra))
+    monkeypatch.setattr(flow_restore_wait, 'BOUNDARY_HOOK', None)
+    assert killed and killed[0], 'no %s was running at boundary %s' % (daemon, boundary)
+    if first.get('failed'):
+        assert 'Traceback' not in first['msg']
+        _state_text(ovs, first)
+        # a daemon that was never sent exit is never left without its stop command having been skipped silently
+        assert first['changed']
+    else:
+        # the old vswitchd killed before exit was sent counts as stopped
+        assert daemon == 'ovs-vswitchd', first['msg']
+    if daemon == 'ovsdb-server':
+        ovs.restart_db()
+    second = run_module(flow_restore_wait, ovs.params(save_dir, **extra))
+    assert not second.get('failed'), second['msg']
+    assert ovs.canon() == ovs.baseline
+    assert ovs.ofports() == ovs.baseline_ofports
+    assert ovs.flag() == ''
+    assert ovs.running_vswitchd()
+    assert _saved_intact(save_dir)['phase'] == 'done'

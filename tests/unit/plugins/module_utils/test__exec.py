@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 
@@ -51,6 +53,36 @@ def test_a_daemon_left_behind_does_not_block_the_caller():
     start = time.monotonic()
     rc, _out, _err = _exec.Runner().run(['sh', '-c', 'sleep 30 & echo started'], timeout=10)
     assert rc == 0 and time.monotonic() - start < 5
+
+
+def test_the_timer_of_a_finished_command_kills_nothing_later(tmp_path):
+    """The kill timer of a command that returned in time is disarmed: a child it left in its
+    process group is still running after the timeout has passed."""
+    pidfile = tmp_path / 'child.pid'
+    rc, _out, _err = _exec.Runner().run(['sh', '-c', 'sleep 5 >/dev/null 2>&1 & echo $! > "$0"', str(pidfile)], timeout=0.3)
+    assert rc == 0
+    child = int(pidfile.read_text())
+    time.sleep(0.8)
+    try:
+        with open('/proc/%d/stat' % child) as f:
+            assert f.read().split()[2] != 'Z'  # alive, not killed
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
+def test_a_bounded_command_is_not_polled(monkeypatch):
+    """Popen.wait(timeout=...) polls with sleeps growing to 50 ms (a command that ends is seen up to
+    50 ms late): the runner waits blocking, with a timer for the kill."""
+    seen = []
+    real_wait = _exec.subprocess.Popen.wait
+
+    def wait(self, timeout=None):
+        seen.append(timeout)
+        return real_wait(self, timeout)
+
+    monkeypatch.setattr(_exec.subprocess.Popen, 'wait', wait)
+    assert _exec.Runner().run(['true'], timeout=5)[0] == 0
+    assert seen == [None]
 
 
 def test_check_raises_one_error_type_with_argv_rc_and_output():
