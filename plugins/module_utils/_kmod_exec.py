@@ -28,8 +28,9 @@ import os
 import posixpath
 import stat
 import tarfile
+import zlib
 
-from ansible_collections.cni.ovs.plugins.module_utils._atomic import write_atomic
+from ansible_collections.cni.ovs.plugins.module_utils._atomic import fsync_dir, write_atomic
 from ansible_collections.cni.ovs.plugins.module_utils._kmod import (
     INFO_FILE, JOURNAL_FILE, NOT_DONE_NSX, NOT_DONE_UPSTREAM, NSX_DIR, NSX_LOCATIONS, USR_BACKUP_DIR,
     KmodError, check_nsx, depmod_base, depmod_stale, modprobe_skip_reason, parse_info, parse_journal,
@@ -74,6 +75,14 @@ class SwitchFailed(Exception):
     def __init__(self, msg, result):
         super(SwitchFailed, self).__init__(msg)
         self.msg, self.result = msg, result
+
+
+class ArchiveMismatch(Exception):
+    """The backup archive read back is not what was written (a member missing, extra or different)."""
+
+
+# What reading back a damaged archive can raise (a truncated gzip stream gives EOFError or zlib.error).
+ARCHIVE_READ_ERRORS = (OSError, tarfile.TarError, EOFError, zlib.error, ArchiveMismatch)
 
 
 class FileOps:
@@ -133,6 +142,10 @@ class FileOps:
     def makedirs(self, path, mode):
         os.makedirs(path, mode)
 
+    def sync_dir(self, path):
+        """fsync a directory, so a new entry in it survives a power loss (``_atomic.fsync_dir``)."""
+        fsync_dir(path)
+
     def replace(self, src, dest):
         os.replace(src, dest)
 
@@ -165,6 +178,35 @@ class FileOps:
                     else:
                         tar.addfile(info)
         write_atomic(path, mode=0o600, writer=fill)
+
+    def verify_archive(self, path, members):
+        """Read the archive at path back and compare it with members [(absolute path, member name)].
+
+        Every member must be there exactly once, nothing else, and each regular file (or the file a
+        symbolic link points to) must have the same sha256 as the archived member. Raises
+        ArchiveMismatch or what reading a damaged archive raises (OSError, TarError, EOFError, zlib.error).
+        """
+        expected = dict((name, full) for full, name in members)
+        seen = set()
+        with tarfile.open(path, mode='r:gz') as tar:
+            for member in tar:
+                if member.name in seen or member.name not in expected:
+                    why = 'twice in it' if member.name in seen else 'not one of the archived files'
+                    raise ArchiveMismatch('member %s is %s' % (member.name, why))
+                seen.add(member.name)
+                full = expected[member.name]
+                if member.isfile():
+                    data = tar.extractfile(member)
+                    h = hashlib.sha256()
+                    for chunk in iter(lambda: data.read(1 << 16), b''):
+                        h.update(chunk)
+                    if h.hexdigest() != self.digest(full):
+                        raise ArchiveMismatch('member %s differs from %s' % (member.name, full))
+                elif os.path.isfile(full):
+                    raise ArchiveMismatch('member %s is not a regular file, %s is' % (member.name, full))
+        missing = sorted(set(expected) - seen)
+        if missing:
+            raise ArchiveMismatch('%d of %d files missing (%s)' % (len(missing), len(expected), ', '.join(missing[:5])))
 
 
 def render_journal(release, restored, archives, unloaded, info=None):
@@ -596,8 +638,14 @@ class KmodSwitch:
 
     def failure_message(self, exc, backup_path, journal):
         if not self.changed:
-            return ('ovs_kmod_swap stopped while %s. Nothing was changed (the module tree %s is as it was). Fix the cause '
-                    'and run the module again with the same arguments.' % (exc, self.rel_dir))
+            archive = ''
+            if isinstance(exc, StepError) and 'backup archive' in exc.step:
+                archive = (' The archive of the files to be removed is written and read back before any of that: free '
+                           'space in backup_dir %s, make it writable, or choose another backup_dir.'
+                           % os.path.dirname(exc.path))
+            return ('ovs_kmod_swap stopped while %s. Nothing was changed: no kernel module was unloaded (modprobe -r did '
+                    'not run) and no file was moved or removed (the module tree %s is as it was).%s Fix the cause '
+                    'and run the module again with the same arguments.' % (exc, self.rel_dir, archive))
         archives = list(journal['archives'])
         if backup_path and any(d.startswith('archived') for d in self.done) and backup_path not in archives:
             archives.append(backup_path)
@@ -618,13 +666,9 @@ class KmodSwitch:
         self.step('start')
         archives = list(journal['archives'])
         if backup_path:
-            backup_dir = os.path.dirname(backup_path)
-            try:
-                if not self.fs.isdir(backup_dir):
-                    self.fs.makedirs(backup_dir, 0o700)
-                self.fs.write_archive(backup_path, [(self.abs(rel), rel) for rel in plan.archive])
-            except (OSError, tarfile.TarError) as exc:
-                raise StepError('writing the backup archive into backup_dir', backup_path, exc)
+            # Archive first, always: the archive is written (fsync'ed file and directory), read back and
+            # compared with the files before the journal, before modprobe -r and before any file moves.
+            self.write_verified_archive(backup_path, [(self.abs(rel), rel) for rel in plan.archive], result)
             self.changed = True
             archives.append(backup_path)
             self.done.append('archived %d files in %s' % (len(plan.archive), backup_path))
@@ -683,6 +727,34 @@ class KmodSwitch:
             self.step('journal-cleared')
         result['modprobe_unloaded'] = unloaded_now
         result['changed'] = self.changed
+
+    def write_verified_archive(self, backup_path, members, result):
+        """Write the archive durably and read it back; on any failure remove what was written and raise StepError."""
+        backup_dir = os.path.dirname(backup_path)
+        step = 'writing the backup archive into backup_dir'
+        try:
+            created = []
+            probe = backup_dir
+            while not self.fs.isdir(probe) and os.path.dirname(probe) != probe:
+                created.append(probe)
+                probe = os.path.dirname(probe)
+            if created:
+                self.fs.makedirs(backup_dir, 0o700)
+                # the new directories' entries are made durable too, not only the archive inside them
+                for made in created:
+                    self.fs.sync_dir(os.path.dirname(made))
+            self.fs.write_archive(backup_path, members)
+            step = 'reading back the backup archive in backup_dir'
+            self.fs.verify_archive(backup_path, members)
+        except ARCHIVE_READ_ERRORS as exc:
+            result['backup_path'] = None
+            if self.fs.kind(backup_path) is not None:
+                try:
+                    self.fs.unlink(backup_path)
+                    exc = '%s (the damaged archive was removed)' % exc
+                except OSError as err:
+                    exc = '%s (the damaged archive could not be removed: %s)' % (exc, err)
+            raise StepError(step, backup_path, exc)
 
     def write_journal(self, restored, archives, unloaded, info):
         path = self.abs(JOURNAL)
