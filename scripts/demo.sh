@@ -8,6 +8,9 @@
 #     running through every restart (the same OVS version re-installed from .debs, see
 #     playbooks/vars/ovs_hot_upgrade_lab_demo.yml); per-node progress, a summary table and the
 #     run report (JSON + HTML) path at the end.
+# The playbooks reach the node hosts as real nodes are reached: SSH as the normal user cniops with
+# sudo (lab/.state/inventory-ssh.yml); lab/.state/inventory.yml (podman exec as root) is the lab's
+# own plumbing.
 # The lab is left running for a look around (make lab-status; make lab-down removes it).
 # DEMO_LOCAL_RAFT=1 runs only the lab-free raft demo (3-member NB/SB clusters on 127.0.0.1-3).
 set -euo pipefail
@@ -32,7 +35,7 @@ say "lab up (CNI=kube-ovn NODES=3)"
 NODES=3 CNI=kube-ovn bash lab/lab.sh up
 
 say "OVN NB/SB raft health of the lab's ovn-central nodes"
-ansible-playbook -i lab/.state/inventory.yml playbooks/ovn_raft_health.yml
+ansible-playbook -i lab/.state/inventory-ssh.yml playbooks/ovn_raft_health.yml
 
 say "Open vSwitch .deb files for the hot upgrade (apt-get download, cached)"
 mkdir -p "$HOME/.cache/cni-ovs/debs"
@@ -42,6 +45,6 @@ if ! ls "$HOME"/.cache/cni-ovs/debs/openvswitch-switch_*.deb >/dev/null 2>&1; th
 fi
 
 say "OVS hot upgrade across all nodes, one at a time, with traffic flowing"
-ansible-playbook -i lab/.state/inventory.yml playbooks/ovs_hot_upgrade.yml -e @playbooks/vars/ovs_hot_upgrade_lab_demo.yml
+ansible-playbook -i lab/.state/inventory-ssh.yml playbooks/ovs_hot_upgrade.yml -e @playbooks/vars/ovs_hot_upgrade_lab_demo.yml
 
 say "done; the lab keeps running: make lab-status, make lab-down"

@@ -20,8 +20,11 @@ Needs the running lab with node hosts (make lab-up, CNI=kube-ovn). In one run, p
   (everything else), from the per-task timings of the ansible.posix.json callback.
 Prints a table and the raw JSON (--json FILE).
 
-Not covered yet (docs/ovs_hot_upgrade.md, "Rollout cost"): the KWOK-only mode for 30 and 100
-nodes that would time the orchestration without node hosts.
+The playbook reaches the node hosts over SSH as the normal user cniops with sudo (become), as real
+nodes are reached (--connection podman: the lab's plumbing, ~0.9 s a task).
+
+--local-nodes 3 30 100: orchestration only, without node hosts or lab (see local_mode): how the
+per-node overhead grows with N.
 """
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 STATE = os.path.join(ROOT, 'lab', '.state')
 INVENTORY = os.path.join(STATE, 'inventory.yml')
+# the same nodes over SSH as the normal user cniops with sudo (become): the shape of real nodes
+SSH_INVENTORY = os.path.join(STATE, 'inventory-ssh.yml')
 VENV = os.path.join(ROOT, '.venv', 'bin')
 ENV = dict(os.environ, CONTAINERS_CONF=os.environ.get('CONTAINERS_CONF', os.path.join(ROOT, 'lab', 'nodes', 'containers.conf')),
            LANG='C')
@@ -135,11 +140,132 @@ def parse_time(s):
     return datetime.datetime.strptime(s.replace('Z', '+0000'), '%Y-%m-%dT%H:%M:%S.%f%z').timestamp()
 
 
+def turn_costs(data, hosts):
+    """Per host of the node-by-node plays: tasks, total, deliberate waits, module seconds (ansible.posix.json)."""
+    per = {n: {'wait_s': 0.0, 'module_s': 0.0, 'total_s': 0.0, 'tasks': 0} for n in hosts}
+    cost = {}  # task name -> [seconds per node turn]
+    for play in data['plays'][1:]:
+        for task in play['tasks']:
+            name = task['task']['name']
+            # ansible.posix.json times each task, not each host: with serial 1 that is the node's
+            d = task['task'].get('duration') or {}
+            if not d.get('start') or not d.get('end'):
+                continue
+            s, e = parse_time(d['start']), parse_time(d['end'])
+            for h in task['hosts']:
+                if h not in per:
+                    continue
+                per[h]['tasks'] += 1
+                per[h]['total_s'] += e - s
+                cost.setdefault(name, []).append(e - s)
+                if MODULE_RE.search(name):
+                    per[h]['module_s'] += e - s
+                elif WAIT_RE.search(name):
+                    per[h]['wait_s'] += e - s
+    return per, cost
+
+
+def playbook_env(tag, rep_dir=os.path.join(STATE, 'bench-rollout-reports')):
+    os.makedirs(rep_dir, exist_ok=True)
+    return rep_dir, dict(ENV, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+                         ANSIBLE_CALLBACKS_ENABLED='ansible.posix.json,cni.ovs.rollout_report', CNI_OVS_REPORT_DIR=rep_dir,
+                         CNI_OVS_REPORT_NAME=tag)
+
+
+def local_mode(counts, forks):
+    """Orchestration only, at N nodes without node hosts.
+
+    N inventory hosts reached through the local connection all drive ONE private Open vSwitch
+    (ovsdb-server + ovs-vswitchd, userspace datapath, tests/lib/ovs.sh, state under /tmp), each
+    with its own save directory; serial 1, so each node's turn is a real hot restart of that
+    vswitchd. No traffic probe (no node, no pods: the data plane is measured in the node-host
+    mode). What grows with N is Ansible's side: the preflight play over all N hosts, the per-batch
+    play start, the report callback.
+    """
+    base = '/tmp/cni-ovs-bench-rollout-local'
+    helper = os.path.join(ROOT, 'tests', 'lib', 'ovs.sh')
+    env_prefix = ['env', 'OVS_RUNDIR=%s/run' % base, 'OVS_DBDIR=%s/db' % base, 'OVS_LOGDIR=%s/log' % base,
+                  'OVS_SYSCONFDIR=%s/etc' % base]
+    rows = []
+    try:
+        run(['rm', '-rf', base])
+        run([helper, base, 'start'])
+        run([helper, base, 'rich-table'])
+        for n in counts:
+            names = ['bench-node-%03d' % i for i in range(1, n + 1)]
+            inv = {'all': {'children': {'bench_local': {'hosts': dict((h, {}) for h in names), 'vars': {
+                'ansible_connection': 'local', 'ansible_python_interpreter': os.path.join(VENV, 'python'),
+                'ovs_hot_upgrade_db': 'unix:%s/run/db.sock' % base, 'ovs_hot_upgrade_rundir': '%s/run' % base,
+                'ovs_hot_upgrade_log_file': '%s/log/ovs-vswitchd.log' % base,
+                'ovs_hot_upgrade_save_dir': base + '/save/{{ inventory_hostname }}',
+                'ovs_hot_upgrade_restart_command': env_prefix + ['/usr/share/openvswitch/scripts/ovs-ctl', '--no-ovsdb-server',
+                                                                 '--no-monitor', '--no-mlockall', 'start'],
+                'ovs_hot_upgrade_stop_command': []}}}}}
+            inv_path = os.path.join(base, 'inventory-%d.json' % n)
+            with open(inv_path, 'w', encoding='utf-8') as f:
+                json.dump(inv, f)
+            _rep_dir, env = playbook_env('bench_rollout_local_%d' % n, os.path.join(base, 'reports'))
+            t0 = time.time()
+            res = run([os.path.join(VENV, 'ansible-playbook'), '-i', inv_path, '--forks', str(forks),
+                       os.path.join(ROOT, 'playbooks', 'ovs_hot_upgrade.yml'),
+                       '-e', json.dumps({'ovs_hot_upgrade_hosts': 'bench_local', 'ovs_hot_upgrade_packages': [],
+                                         'ovs_hot_upgrade_force_restart': True})],
+                      check=False, timeout=7200, env=env, cwd=ROOT)
+            wall = time.time() - t0
+            if res.returncode != 0:
+                sys.exit('bench/rollout: the %d-node local rollout failed (rc=%d): %s %s'
+                         % (n, res.returncode, res.stdout[-3000:], res.stderr[-2000:]))
+            data, _end = json.JSONDecoder().raw_decode(res.stdout[res.stdout.index('{'):])
+            pre = sum(parse_time(t['task']['duration']['end']) - parse_time(t['task']['duration']['start'])
+                      for t in data['plays'][0]['tasks'] if (t['task'].get('duration') or {}).get('end'))
+            per, _cost = turn_costs(data, names)
+            over = [per[h]['total_s'] - per[h]['wait_s'] - per[h]['module_s'] for h in names]
+            row = {'nodes': n, 'wall_s': round(wall, 1), 'wall_per_node_s': round(wall / n, 2),
+                   'preflight_play_s': round(pre, 1), 'preflight_play_per_node_s': round(pre / n, 2),
+                   'turn_mean_s': round(statistics.mean(per[h]['total_s'] for h in names), 2),
+                   'module_mean_s': round(statistics.mean(per[h]['module_s'] for h in names), 2),
+                   'overhead_mean_s': round(statistics.mean(over), 2), 'overhead_max_s': round(max(over), 2),
+                   'tasks_per_turn': per[names[0]]['tasks']}
+            rows.append(row)
+            print('  %4d nodes: wall %.0f s (%.2f s/node); preflight play %.1f s (%.2f s/node); turn %.2f s, '
+                  'module %.2f s, overhead mean %.2f s max %.2f s, %d tasks/turn' % (
+                      n, wall, row['wall_per_node_s'], pre, row['preflight_play_per_node_s'], row['turn_mean_s'],
+                      row['module_mean_s'], row['overhead_mean_s'], row['overhead_max_s'], row['tasks_per_turn']), flush=True)
+    finally:
+        run([helper, base, 'stop'], check=False)
+    print('\n%6s %8s %10s %12s %14s %10s %10s' % ('nodes', 'wall s', 's/node', 'preflight s', 'preflight/node', 'overhead', 'max'))
+    for r in rows:
+        print('%6d %8.1f %10.2f %12.1f %14.2f %10.2f %10.2f' % (r['nodes'], r['wall_s'], r['wall_per_node_s'], r['preflight_play_s'],
+                                                               r['preflight_play_per_node_s'], r['overhead_mean_s'], r['overhead_max_s']))
+    if len(rows) > 1:
+        a, b = rows[0], rows[-1]
+        print('overhead per node grows %.2f -> %.2f s from %d to %d nodes (x%.2f for x%.0f nodes)' % (
+            a['overhead_mean_s'], b['overhead_mean_s'], a['nodes'], b['nodes'],
+            b['overhead_mean_s'] / a['overhead_mean_s'] if a['overhead_mean_s'] else 0, b['nodes'] / a['nodes']))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--json', help='write the raw results here')
+    ap.add_argument('--connection', choices=['ssh', 'podman'], default='ssh',
+                    help='how the playbook reaches the nodes: ssh as a normal user with become (real nodes), '
+                         'or the lab plumbing\'s podman exec as root')
+    ap.add_argument('--profile', type=int, default=15, help='print this many of the costliest tasks of a node turn')
     ap.add_argument('--floor-runs', type=int, default=3, help='floor measurements per node (median)')
+    ap.add_argument('--local-nodes', type=int, nargs='*', metavar='N',
+                    help='orchestration only: N hosts without node hosts sharing one private Open vSwitch over the '
+                         'local connection (e.g. --local-nodes 3 30 100); no lab needed')
+    ap.add_argument('--forks', type=int, default=20, help='forks for --local-nodes (the preflight play runs on all hosts)')
     a = ap.parse_args()
+    if a.local_nodes:
+        print('bench/rollout: orchestration only, %s nodes without node hosts (one private Open vSwitch, local connection)'
+              % ', '.join(map(str, a.local_nodes)), flush=True)
+        rows = local_mode(a.local_nodes, a.forks)
+        if a.json:
+            with open(a.json, 'w', encoding='utf-8') as f:
+                json.dump({'local_nodes': rows}, f, indent=1)
+        return 0
     if not os.path.exists(INVENTORY):
         sys.exit('bench/rollout: no lab (make lab-up)')
     hosts = nodes()
@@ -155,13 +281,11 @@ def main():
         print('  floor %s: bare %s ms, through systemd %s ms' % (n, bare, sd), flush=True)
 
     bg = {n: Probe(n, BG_PORT, 'bg') for n in hosts}
-    rep_dir = os.path.join(STATE, 'bench-rollout-reports')
-    os.makedirs(rep_dir, exist_ok=True)
-    env = dict(ENV, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-               ANSIBLE_CALLBACKS_ENABLED='ansible.posix.json,cni.ovs.rollout_report', CNI_OVS_REPORT_DIR=rep_dir,
-               CNI_OVS_REPORT_NAME='bench_rollout')
+    rep_dir, env = playbook_env('bench_rollout')
     t_run = time.time()
-    res = run([os.path.join(VENV, 'ansible-playbook'), '-i', INVENTORY, os.path.join(ROOT, 'playbooks', 'ovs_hot_upgrade.yml'),
+    inventory = SSH_INVENTORY if a.connection == 'ssh' else INVENTORY
+    print('rollout over %s (%s)' % (a.connection, os.path.relpath(inventory, ROOT)), flush=True)
+    res = run([os.path.join(VENV, 'ansible-playbook'), '-i', inventory, os.path.join(ROOT, 'playbooks', 'ovs_hot_upgrade.yml'),
                '-e', json.dumps({'ovs_hot_upgrade_hosts': ':'.join(hosts), 'ovs_hot_upgrade_packages': [],
                                  'ovs_hot_upgrade_force_restart': True, 'ovs_hot_upgrade_probe_settle_seconds': SETTLE_S,
                                  'ovs_hot_upgrade_probe_command': ['cni-ovs-lab-probe', '--pps', str(PPS)]})],
@@ -177,24 +301,7 @@ def main():
                             encoding='utf-8'))
 
     # per-task durations per host (play 2 = the node's turn)
-    per = {n: {'wait_s': 0.0, 'module_s': 0.0, 'total_s': 0.0, 'tasks': 0} for n in hosts}
-    for play in data['plays'][1:]:
-        for task in play['tasks']:
-            name = task['task']['name']
-            # ansible.posix.json times each task, not each host: with serial 1 that is the node's
-            d = task['task'].get('duration') or {}
-            if not d.get('start') or not d.get('end'):
-                continue
-            s, e = parse_time(d['start']), parse_time(d['end'])
-            for h in task['hosts']:
-                if h not in per:
-                    continue
-                per[h]['tasks'] += 1
-                per[h]['total_s'] += e - s
-                if MODULE_RE.search(name):
-                    per[h]['module_s'] += e - s
-                elif WAIT_RE.search(name):
-                    per[h]['wait_s'] += e - s
+    per, cost = turn_costs(data, hosts)
     rows = []
     for n in hosts:
         rn = [x for x in report['nodes'] if x['name'] == n][0]
@@ -223,10 +330,13 @@ def main():
         print('%-11s %8s %9s %11s %6s %12s %7s %7s %7s %9s %6s' % (
             x['node'], x['gap_ms'], x['floor_ms'], x['floor_systemd_ms'], x['ratio'], x['lost_while_others_upgraded'],
             x['turn_s'], x['waits_s'], x['module_s'], x['overhead_s'], x['tasks']))
+    print('\nthe %d costliest tasks of a node turn (seconds summed over the %d nodes, runs):' % (a.profile, len(hosts)))
+    for name, ds in sorted(cost.items(), key=lambda kv: -sum(kv[1]))[:a.profile]:
+        print('  %6.1f s %3dx  %s' % (sum(ds), len(ds), name[:110]))
     print('rollout wall time %.1f s for %d nodes (%.1f s per node, incl. the preflight play)' % (wall, len(hosts), wall / len(hosts)))
     if a.json:
         with open(a.json, 'w', encoding='utf-8') as f:
-            json.dump({'floors': floors, 'rows': rows, 'wall_s': wall}, f, indent=1)
+            json.dump({'floors': floors, 'rows': rows, 'wall_s': wall, 'task_cost_s': cost}, f, indent=1)
     return 0
 
 

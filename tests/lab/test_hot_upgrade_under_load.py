@@ -77,7 +77,7 @@ class CpuHog:
 def playbook(tmp_path, *extra, timeout=900):
     env = dict(L.ENV, CNI_OVS_REPORT_DIR=str(tmp_path), ANSIBLE_CONFIG=os.path.join(L.ROOT, "ansible.cfg"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    return L.run([os.path.join(L.VENV_BIN, "ansible-playbook"), "-i", L.INVENTORY, PLAYBOOK, "-e", "@" + DEMO_VARS,
+    return L.run([os.path.join(L.VENV_BIN, "ansible-playbook"), "-i", L.SSH_INVENTORY, PLAYBOOK, "-e", "@" + DEMO_VARS,
                   "--limit", NODE, *extra], check=False, timeout=timeout, cwd=L.ROOT, env=env)
 
 

@@ -20,6 +20,8 @@ import yaml
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 STATE = os.path.join(ROOT, "lab", ".state")
 INVENTORY = os.path.join(STATE, "inventory.yml")
+# the same nodes over SSH as the normal user cniops with sudo (become), as `make demo` reaches them
+SSH_INVENTORY = os.path.join(STATE, "inventory-ssh.yml")
 NODES_DIR = os.path.join(ROOT, "lab", "nodes")
 CONTAINERS_CONF = os.environ.get("CONTAINERS_CONF", os.path.join(NODES_DIR, "containers.conf"))
 ENV = dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF, LANG="C")
