@@ -235,8 +235,9 @@ def local_mode(counts, forks):
         run([helper, base, 'stop'], check=False)
     print('\n%6s %8s %10s %12s %14s %10s %10s' % ('nodes', 'wall s', 's/node', 'preflight s', 'preflight/node', 'overhead', 'max'))
     for r in rows:
-        print('%6d %8.1f %10.2f %12.1f %14.2f %10.2f %10.2f' % (r['nodes'], r['wall_s'], r['wall_per_node_s'], r['preflight_play_s'],
-                                                               r['preflight_play_per_node_s'], r['overhead_mean_s'], r['overhead_max_s']))
+        print('%6d %8.1f %10.2f %12.1f %14.2f %10.2f %10.2f' % (
+            r['nodes'], r['wall_s'], r['wall_per_node_s'], r['preflight_play_s'], r['preflight_play_per_node_s'],
+            r['overhead_mean_s'], r['overhead_max_s']))
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         print('overhead per node grows %.2f -> %.2f s from %d to %d nodes (x%.2f for x%.0f nodes)' % (
@@ -297,8 +298,10 @@ def main():
     # the JSON callback's document, then the rollout_report callback's summary lines
     data, _end = json.JSONDecoder().raw_decode(res.stdout[res.stdout.index('{'):])
     print('\n'.join(line for line in res.stdout.splitlines() if re.match(r'(ROLLOUT REPORT|NODE |\d+/\d+ )', line)))
-    report = json.load(open(sorted(os.path.join(rep_dir, f) for f in os.listdir(rep_dir) if f.endswith('.json'))[-1],
-                            encoding='utf-8'))
+    # this run's report: the newest JSON file of this report name
+    mine = [os.path.join(rep_dir, f) for f in os.listdir(rep_dir) if f.startswith('bench_rollout-') and f.endswith('.json')]
+    with open(max(mine, key=os.path.getmtime), encoding='utf-8') as f:
+        report = json.load(f)
 
     # per-task durations per host (play 2 = the node's turn)
     per, cost = turn_costs(data, hosts)
