@@ -886,7 +886,7 @@ class RestartCore:
         p = self.p
         self.touched = True
         try:
-            if p['stop_command'] and p.get('stop_exit_first'):
+            if self.exit_first():
                 # The stop command (systemctl stop -> ovs-ctl stop) sends the same exit and then
                 # polls the pid with `sleep .1`: ask first, watch at POLL, and let the stop
                 # command only record the stop once the daemon is gone.
@@ -916,11 +916,16 @@ class RestartCore:
         except Abort as exc:
             if not self.wait_gone(pid, min(EXIT_GRACE, self.p['stop_timeout'])):
                 raise Abort('%s (sent before stop_command, stop_exit_first=true)' % exc.msg)
-        if not self.wait_gone(pid, self.p['stop_timeout']):
-            raise Abort('ovs-vswitchd pid %d still answers %d s after exit (stop_exit_first=true); '
-                        'stop_command was not run' % (pid, self.p['stop_timeout']))
+        else:
+            if not self.wait_gone(pid, self.p['stop_timeout']):
+                raise Abort('ovs-vswitchd pid %d still answers %d s after exit (stop_exit_first=true); '
+                            'stop_command was not run' % (pid, self.p['stop_timeout']))
         self.wait_stopped(pid)
         self.timed('exit', start)
+
+    def exit_first(self):
+        """Whether the old daemon gets exit (with the flag set first) before the stop command runs."""
+        return bool(self.p['stop_command'] and self.p.get('stop_exit_first'))
 
     def wait_gone(self, pid, grace):
         """Poll until the control socket of ``pid`` stops answering; False if it still answers after ``grace`` seconds."""
@@ -1024,7 +1029,7 @@ class RestartCore:
                 # external: the new daemon may start as soon as the old one is gone; exit first:
                 # a service manager may restart it at once (Restart=always). Either way it must
                 # find the flag already set.
-                if p['start'] == 'external' or (p['stop_command'] and p.get('stop_exit_first')):
+                if p['start'] == 'external' or self.exit_first():
                     start = self.clock.monotonic()
                     self.set_flag()
                     self.timed('flag', start)
