@@ -22,6 +22,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 NODES=${NODES:-3}
 CNI=${CNI:-kube-ovn}
 CNIS=(kube-ovn nsx openshift-sdn)
+# kwok: every node's kubelet is KWOK (on the node host or in the control plane);
+# real: the node hosts run a real kubelet + containerd (lab/nodes/nodes.sh, docs/lab.md).
+LAB_KUBELET=${LAB_KUBELET:-kwok}
+export LAB_KUBELET
 MAX_NODES=200
 # Components in start order; down stops them in reverse.
 COMPONENTS=(etcd kube-apiserver apiserver-forwarder kube-controller-manager kube-scheduler kwok)
@@ -39,6 +43,10 @@ validate() {
   NODES=$((10#$NODES))
   local c ok=0; for c in "${CNIS[@]}"; do [ "$CNI" = "$c" ] && ok=1; done
   ((ok)) || die "CNI='$CNI' is not one of: ${CNIS[*]}. Nothing was started."
+  case $LAB_KUBELET in kwok|real) ;; *) die "LAB_KUBELET='$LAB_KUBELET' is not one of: kwok real. Nothing was started." ;; esac
+  if [ "$LAB_KUBELET" = real ] && [ "$CNI" != kube-ovn ]; then
+    die "LAB_KUBELET=real runs the CNI's daemons in real pods, built so far for CNI=kube-ovn only (the $CNI pods have no lab image yet: docs/lab.md). Nothing was started."
+  fi
   if [ "$CNI" = kube-ovn ] && ((NODES < 3)); then
     say "note: kube-ovn labels kube-ovn/role=master on the first 3 nodes; with NODES=$NODES only $NODES"
   fi
@@ -48,7 +56,7 @@ all_components() {
   printf '%s\n' "${COMPONENTS[@]}"
   [ -f "$LAB_STATE/config" ] || return 0
   grep -q '^CNI=openshift-sdn$' "$LAB_STATE/config" && echo openshift-sim
-  grep -q '^CNI=kube-ovn$' "$LAB_STATE/config" && echo ovs-pod-sim
+  grep -q '^CNI=kube-ovn$' "$LAB_STATE/config" && ! grep -q '^LAB_KUBELET=real$' "$LAB_STATE/config" && echo ovs-pod-sim
   return 0
 }
 
@@ -124,6 +132,10 @@ start_apiserver() {
     --etcd-servers="http://127.0.0.1:$LAB_ETCD_PORT" \
     --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
     --client-ca-file="$pki/ca.crt" \
+    --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" \
+    --kubelet-client-key="$pki/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority="$pki/ca.crt" \
+    --kubelet-preferred-address-types=InternalIP \
     --service-account-key-file="$pki/sa.pub" \
     --service-account-signing-key-file="$pki/sa.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
@@ -198,7 +210,7 @@ start_kwok() {
 }
 
 start_sim() {
-  if [ "$CNI" = kube-ovn ]; then
+  if [ "$CNI" = kube-ovn ] && [ "$LAB_KUBELET" != real ]; then
     # SIMULATION: the ovs-ovn pods' container lifecycle on the node hosts (lab/sim/ovs_pod_sim.py)
     proc_start ovs-pod-sim "$LAB_ROOT/sim/ovs_pod_sim.py" "$LAB_PYTHON" \
       "$LAB_ROOT/sim/ovs_pod_sim.py" --kubeconfig "$KUBECONFIG_LAB"
@@ -218,7 +230,11 @@ manifests() {
 ensure_objects() {
   # One Python process (importing the kubernetes client costs seconds on a busy machine).
   local files; mapfile -t files < <(manifests)
-  labctl ensure "$NODES" "$CNI" "$((60 + NODES))" "${files[@]}"
+  local real=0
+  # LAB_KUBELET=real: the node hosts' real kubelets register and run lab-node-1..min(N,50);
+  # lab/nodes/nodes.sh waits for them.
+  if [ "$LAB_KUBELET" = real ] && [ "${LAB_NODE_HOSTS:-1}" != 0 ]; then real=$((NODES < 50 ? NODES : 50)); fi
+  labctl ensure "$NODES" "$CNI" "$((60 + NODES))" "${files[@]}" --real-kubelets "$real"
 }
 
 nodes_hook() {
@@ -238,10 +254,11 @@ cmd_up() {
   local st; st=$(lab_state)
   case $st in
     running)
-      local run_nodes run_cni; run_nodes=$(sed -n 's/^NODES=//p' "$LAB_STATE/config")
+      local run_nodes run_cni run_kubelet; run_nodes=$(sed -n 's/^NODES=//p' "$LAB_STATE/config")
       run_cni=$(sed -n 's/^CNI=//p' "$LAB_STATE/config")
-      if [ "$run_nodes" != "$NODES" ] || [ "$run_cni" != "$CNI" ]; then
-        die "the lab runs with NODES=$run_nodes CNI=$run_cni, not NODES=$NODES CNI=$CNI; run 'make lab-down' first (nothing was changed)."
+      run_kubelet=$(sed -n 's/^LAB_KUBELET=//p' "$LAB_STATE/config"); run_kubelet=${run_kubelet:-kwok}
+      if [ "$run_nodes" != "$NODES" ] || [ "$run_cni" != "$CNI" ] || [ "$run_kubelet" != "$LAB_KUBELET" ]; then
+        die "the lab runs with NODES=$run_nodes CNI=$run_cni LAB_KUBELET=$run_kubelet, not NODES=$NODES CNI=$CNI LAB_KUBELET=$LAB_KUBELET; run 'make lab-down' first (nothing was changed)."
       fi
       api_curl /readyz >/dev/null || die "components run but the API server is not ready; see $LAB_LOGS, or 'make lab-down'."
       say "already running (NODES=$NODES CNI=$CNI); checking objects"
@@ -260,7 +277,7 @@ cmd_up() {
   command -v openssl >/dev/null || die "openssl is missing (apt-get install openssl)"
   [ -x "$LAB_PYTHON" ] || die "$LAB_PYTHON is missing: run 'make setup' first"
   mkdir -p "$LAB_STATE" "$LAB_PIDS" "$LAB_LOGS"
-  printf 'NODES=%s\nCNI=%s\nSTARTED=%s\n' "$NODES" "$CNI" "$(date -u +%FT%TZ)" >"$LAB_STATE/config"
+  printf 'NODES=%s\nCNI=%s\nLAB_KUBELET=%s\nSTARTED=%s\n' "$NODES" "$CNI" "$LAB_KUBELET" "$(date -u +%FT%TZ)" >"$LAB_STATE/config"
   say "starting control plane (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
   pki_create
   kubeconfig_write "$KUBECONFIG_LAB" "https://127.0.0.1:$LAB_API_PORT" admin
@@ -282,6 +299,7 @@ cmd_up() {
 cmd_down() {
   if [ -d "$LAB_STATE" ] && [ -f "$LAB_STATE/config" ]; then
     NODES=$(sed -n 's/^NODES=//p' "$LAB_STATE/config"); CNI=$(sed -n 's/^CNI=//p' "$LAB_STATE/config")
+    LAB_KUBELET=$(sed -n 's/^LAB_KUBELET=//p' "$LAB_STATE/config"); LAB_KUBELET=${LAB_KUBELET:-kwok}
   fi
   nodes_hook down || say "warning: lab/nodes/nodes.sh down failed; continuing"
   local comps=() c i

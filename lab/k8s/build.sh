@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the lab's binaries from the Go module proxy, once, cached by version under
 # ${CNI_OVS_CACHE:-~/.cache/cni-ovs}:
-#   k8s/<K8S_VERSION>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl}
+#   k8s/<K8S_VERSION>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,kubelet}
+#     (kubelet: run by the lab node hosts, lab/nodes/, next to containerd)
 #   etcd/<ETCD_VERSION>/etcd
 #   kwok/<KWOK_VERSION>/{kwok,kwokctl}
 # Usage: lab/k8s/build.sh [all|k8s|etcd|kwok|check]   (check: exit 1 if anything is missing)
@@ -14,7 +15,7 @@ CACHE=${CNI_OVS_CACHE:-$HOME/.cache/cni-ovs}
 K8S_DIR=$CACHE/k8s/$K8S_VERSION
 ETCD_DIR=$CACHE/etcd/$ETCD_VERSION
 KWOK_DIR=$CACHE/kwok/$KWOK_VERSION
-K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet)
 
 log() { printf '[lab build] %s\n' "$*" >&2; }
 

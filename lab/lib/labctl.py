@@ -105,28 +105,37 @@ def node_ready(node) -> bool:
     return False
 
 
-def cmd_nodes(api: client.ApiClient, count: int, cni: str) -> int:
+HOST_LABEL = "cni-ovs.lab/kubelet"
+
+
+def cmd_nodes(api: client.ApiClient, count: int, cni: str, real_kubelets: int = 0) -> int:
+    """Create the missing Nodes. The first `real_kubelets` are run by a real kubelet on a node
+    host (LAB_KUBELET=real): labelled for it from the start, so that KWOK never plays them."""
     core = client.CoreV1Api(api)
     existing = {n.metadata.name for n in core.list_node().items}
     created = 0
     for i in range(1, count + 1):
         if node_name(i) in existing:
             continue
-        core.create_node(node_object(i, cni), field_manager=FIELD_MANAGER)
+        obj = node_object(i, cni)
+        if i <= real_kubelets:
+            obj["metadata"]["labels"][HOST_LABEL] = "host"
+            del obj["status"]  # the kubelet reports it
+        core.create_node(obj, field_manager=FIELD_MANAGER)
         created += 1
     print(f"nodes: {created} created, {count - created} already present")
     return 0
 
 
-def cmd_wait_nodes(api: client.ApiClient, count: int, timeout: float) -> int:
+def cmd_wait_nodes(api: client.ApiClient, count: int, timeout: float, first: int = 1) -> int:
     core = client.CoreV1Api(api)
-    want = {node_name(i) for i in range(1, count + 1)}
+    want = {node_name(i) for i in range(first, count + 1)}
     deadline = time.monotonic() + timeout
     while True:
         ready = {n.metadata.name for n in core.list_node().items if node_ready(n)}
         missing = sorted(want - ready, key=lambda s: int(s.rsplit("-", 1)[1]))
         if not missing:
-            print(f"nodes: all {count} Ready")
+            print(f"nodes: all {len(want)} Ready")
             return 0
         if time.monotonic() > deadline:
             print(f"nodes: not Ready after {timeout:.0f}s: {', '.join(missing[:10])}"
@@ -271,11 +280,14 @@ def main(argv: list[str]) -> int:
     p.add_argument("cni")
     p.add_argument("timeout", type=float)
     p.add_argument("files", nargs="+")
+    p.add_argument("--real-kubelets", type=int, default=0,
+                   help="the first N nodes run a real kubelet: not waited for here")
     args = ap.parse_args(argv)
     api = config.new_client_from_config(config_file=args.kubeconfig)
     if args.cmd == "ensure":
-        return (cmd_nodes(api, args.count, args.cni) or cmd_apply(api, args.files)
-                or cmd_wait_nodes(api, args.count, args.timeout))
+        return (cmd_nodes(api, args.count, args.cni, args.real_kubelets) or cmd_apply(api, args.files)
+                or (args.real_kubelets < args.count
+                    and cmd_wait_nodes(api, args.count, args.timeout, first=args.real_kubelets + 1)))
     if args.cmd == "nodes":
         return cmd_nodes(api, args.count, args.cni)
     if args.cmd == "apply":

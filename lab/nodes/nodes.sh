@@ -6,6 +6,9 @@
 # Environment:
 #   NODES=3              number of nodes (lab-node-1 .. lab-node-N at 198.18.0.(10+i))
 #   CNI=kube-ovn         kube-ovn | nsx | openshift-sdn (per-CNI host set-up)
+#   LAB_KUBELET=kwok     kwok: the node's "kubelet" is KWOK managing only this node (pods are
+#                        API objects); real: a real kubelet + containerd run this node's pods
+#                        (privileged node container, images from lab/nodes/pod-images/)
 #   KWOK_BIN             kwok binary for the per-node kubelet (default from lab/lib/paths.sh)
 #   KUBECONFIG_NODES     kubeconfig the kubelets use (default lab/.state/kubeconfig-nodes)
 #   CONTAINERS_CONF      default lab/nodes/containers.conf (runc, ulimits; see ENVIRONMENT.md)
@@ -27,7 +30,11 @@ LABEL=cni-ovs.lab.node
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$HERE/containers.conf}
 # shellcheck disable=SC1091
 [ -f "$ROOT/lab/lib/paths.sh" ] && . "$ROOT/lab/lib/paths.sh"
+# shellcheck source=lab/lib/pki.sh
+. "$ROOT/lab/lib/pki.sh"
 KWOK_BIN=${KWOK_BIN:-}
+LAB_KUBELET=${LAB_KUBELET:-kwok}
+KUBELET_BIN=${K8S_BIN_DIR:+$K8S_BIN_DIR/kubelet}
 KUBECONFIG_NODES=${KUBECONFIG_NODES:-$STATE/kubeconfig-nodes}
 ADMIN_KUBECONFIG=${KUBECONFIG_LAB:-$STATE/kubeconfig}
 KWOK_CONFIG=${KWOK_CONFIG:-}
@@ -38,6 +45,7 @@ die() { printf '== nodes: ERROR: %s\n' "$*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 
 case $CNI in kube-ovn|nsx|openshift-sdn) ;; *) die "CNI=$CNI: expected kube-ovn, nsx or openshift-sdn" ;; esac
+case $LAB_KUBELET in kwok|real) ;; *) die "LAB_KUBELET=$LAB_KUBELET: expected kwok or real" ;; esac
 if ! [[ $NODES =~ ^[1-9][0-9]?$ ]] || ((NODES > 50)); then die "NODES=$NODES: expected 1..50"; fi
 
 node_name() { echo "$PREFIX$1"; }
@@ -46,8 +54,13 @@ masters() { local n=$((NODES < 3 ? NODES : 3)); seq 1 "$n"; }
 master_ips() { local i out=""; for i in $(masters); do out+="$(node_ip "$i"),"; done; echo "${out%,}"; }
 is_master() { (($1 <= 3)); }
 
-kubelet_inputs() {  # prints "kwok kubeconfig" when both exist, else nothing
-  if [ -n "$KWOK_BIN" ] && [ -x "$KWOK_BIN" ] && [ -s "$KUBECONFIG_NODES" ]; then
+kubelet_inputs() {  # prints what the node's kubelet needs when it all exists, else nothing
+  if [ "$LAB_KUBELET" = real ]; then
+    # A real kubelet: its binary, the lab CA (node certificates are signed at up) and images.
+    if [ -n "$KUBELET_BIN" ] && [ -x "$KUBELET_BIN" ] && [ -s "${LAB_PKI:-/nonexistent}/ca.key" ]; then
+      echo "real $KUBELET_BIN $LAB_PKI"
+    fi
+  elif [ -n "$KWOK_BIN" ] && [ -x "$KWOK_BIN" ] && [ -s "$KUBECONFIG_NODES" ]; then
     echo "$KWOK_BIN $KUBECONFIG_NODES"
   fi
 }
@@ -69,8 +82,11 @@ ensure_network() {
 
 labels_for() {  # node labels applied at registration
   local i=$1 l="node-role.kubernetes.io/worker="
-  is_master "$i" && l+=",node-role.kubernetes.io/control-plane="
-  [ "$CNI" = kube-ovn ] && is_master "$i" && l+=",kube-ovn/role=master"
+  # A real kubelet may not set node-role.kubernetes.io/* itself (NodeRestriction): the lab
+  # control plane's labctl creates the Node with them, as an installer labels real nodes.
+  [ "$LAB_KUBELET" = real ] && l=""
+  [ "$LAB_KUBELET" != real ] && is_master "$i" && l+=",node-role.kubernetes.io/control-plane="
+  [ "$CNI" = kube-ovn ] && is_master "$i" && l+="${l:+,}kube-ovn/role=master"
   echo "$l"
 }
 
@@ -94,7 +110,9 @@ config_hash() {  # what a running container must match to be kept by `up`
   local i=$1 image=$2 k
   k=$(kubelet_inputs)
   { echo "$image $CNI $(node_ip "$i")"; env_file "$i"
-    if [ -n "$k" ]; then
+    if [ "$LAB_KUBELET" = real ] && [ -n "$k" ]; then
+      echo "real $(stat -c '%s %Y' "$KUBELET_BIN") $POD_IMAGES"; sha256sum "$LAB_PKI/ca.crt" | cut -d' ' -f1
+    elif [ -n "$k" ]; then
       echo "$KWOK_BIN"; sha256sum "$KUBECONFIG_NODES" | cut -d' ' -f1
       [ -f "${KWOK_CONFIG:-}" ] && sha256sum "$KWOK_CONFIG" | cut -d' ' -f1
     fi
@@ -108,7 +126,20 @@ create_node() {
         --systemd=always --restart=always
         --cap-add NET_ADMIN --cap-add SYS_ADMIN --device /dev/net/tun
         --label "$LABEL=$name" --label "cni-ovs.lab.config=$hash" --label "cni-ovs.lab.cni=$CNI")
-  if [ -n "$k" ]; then
+  if [ "$LAB_KUBELET" = real ] && [ -n "$k" ]; then
+    # A real kubelet + containerd: privileged, the host's cgroup namespace (cni-ovs-lab-init
+    # fixes the tree), containerd's and the kubelet's state on host directories (overlayfs
+    # snapshots cannot sit on Podman's overlay), the node's own credentials, the pod images.
+    local d=$NSTATE/$name
+    rm -rf "$d"; mkdir -p "$d/containerd" "$d/kubelet"
+    pki_node "$name" "$ip"
+    args+=(--privileged --cgroupns=host -e CNI_OVS_LAB_KUBELET=real
+           -v "$KUBELET_BIN:/usr/local/bin/kubelet:ro"
+           -v "$LAB_PKI/nodes/$name:/etc/kubernetes/pki:ro"
+           -v "$LAB_PKI/nodes/$name/kubelet.conf:/etc/kubernetes/kubelet.conf:ro"
+           -v "$d/containerd:/var/lib/containerd" -v "$d/kubelet:/var/lib/kubelet"
+           -v "$POD_IMAGES:/var/lib/cni-ovs-lab/images:ro")
+  elif [ -n "$k" ]; then
     args+=(-v "$KWOK_BIN:/usr/local/bin/kwok:ro" -v "$KUBECONFIG_NODES:/etc/kubernetes/kubelet.conf:ro")
     [ -f "$KWOK_CONFIG" ] && args+=(-v "$KWOK_CONFIG:/etc/kwok/kwok.yaml:ro")
   fi
@@ -117,6 +148,13 @@ create_node() {
   env_file "$i" > "$tmp"
   podman cp "$tmp" "$name:/etc/default/cni-ovs-lab"
   rm -f "$tmp"
+  if [ "$LAB_KUBELET" = real ] && [ -n "$k" ]; then
+    # Open vSwitch and ovn-central run in the CNI's pods: the node host's own units stay off.
+    local mdir; mdir=$(mktemp -d); mkdir -p "$mdir/cni-ovs-lab"
+    echo "written by lab/nodes/nodes.sh (LAB_KUBELET=real)" > "$mdir/cni-ovs-lab/ovs-in-pods"
+    podman cp "$mdir/cni-ovs-lab" "$name:/etc/"
+    rm -rf "$mdir"
+  fi
   podman start "$name" >/dev/null
 }
 
@@ -207,7 +245,9 @@ write_inventory() {
 cni_setup() {
   local i=$1 name; name=$(node_name "$i")
   local master=0; is_master "$i" && master=1
+  local in_pods=0; [ "$LAB_KUBELET" = real ] && in_pods=1
   podman exec -i -e NODE_IP="$(node_ip "$i")" -e MASTER_IPS="$(master_ips)" -e IS_MASTER=$master \
+    -e DAEMONS_IN_PODS=$in_pods \
     "$name" bash -s < "$HERE/cni/$CNI.sh"
 }
 
@@ -231,6 +271,11 @@ cmd_up() {
   t0=$(now_ms)
   image=$(bash "$HERE/image/build.sh")
   log "image $image ($(( $(now_ms) - t0 )) ms)"
+  POD_IMAGES=""
+  if [ "$LAB_KUBELET" = real ]; then
+    POD_IMAGES=$(bash "$HERE/pod-images/build.sh")
+    log "pod images $POD_IMAGES ($(( $(now_ms) - t0 )) ms)"
+  fi
   ensure_network
   mkdir -p "$NSTATE"
   echo "$CNI" > "$NSTATE/cni"; echo "$NODES" > "$NSTATE/nodes"
@@ -267,6 +312,14 @@ cmd_up() {
     [ "$st" = running ] || log "$name: systemd state $st: $(podman exec "$name" systemctl --failed --plain --no-legend | awk '{print $1}' | paste -sd' ')"
   done
   log "nodes booted ($(( $(now_ms) - t0 )) ms)"
+  if [ "$LAB_KUBELET" = real ] && [ -n "$k" ]; then
+    # The real kubelets register their Nodes and start the pods scheduled there (the CNI's
+    # DaemonSets and Deployments, lab/manifests/): wait for both before the host set-up.
+    local labctl=("${LAB_PYTHON:-$ROOT/.venv/bin/python}" "$ROOT/lab/lib/labctl.py" --kubeconfig "$ADMIN_KUBECONFIG")
+    "${labctl[@]}" wait-nodes "$NODES" 120 >&2 || die "the real kubelets did not make their Nodes Ready; see: podman exec $(node_name 1) journalctl -u kubelet"
+    "${labctl[@]}" wait-rollouts 240 >&2 || die "pods did not start; see: KUBECONFIG=$ADMIN_KUBECONFIG kubectl get pods -A -o wide"
+    log "kubelets Ready, rollouts complete ($(( $(now_ms) - t0 )) ms)"
+  fi
   # Per-CNI host set-up. Kube-OVN: the first master creates the raft clusters, the others join.
   for i in $(seq 1 "$NODES"); do cni_setup "$i" >&2 || die "$(node_name "$i"): $CNI set-up failed"; done
   log "$CNI host set-up done ($(( $(now_ms) - t0 )) ms)"

@@ -14,7 +14,20 @@ cat > /etc/cni/net.d/01-kube-ovn.conflist <<'CONF'
  "plugins": [{"type": "kube-ovn", "server_socket": "/run/openvswitch/kube-ovn-daemon.sock"},
              {"type": "portmap", "capabilities": {"portMappings": true}}]}
 CONF
-if [ "${IS_MASTER:-0}" = 1 ]; then
+if [ "${DAEMONS_IN_PODS:-0}" = 1 ]; then
+  # LAB_KUBELET=real: the ovn-central pod (Kube-OVN's Deployment) runs this node's NB/SB
+  # members; the host only sees them through /run/ovn. Masters: wait for membership.
+  if [ "${IS_MASTER:-0}" = 1 ]; then
+    for _ in $(seq 300); do
+      nb=$(ovn-appctl -t /var/run/ovn/ovnnb_db.ctl cluster/status OVN_Northbound 2>/dev/null | sed -n 's/^Status: //p' || true)
+      sb=$(ovn-appctl -t /var/run/ovn/ovnsb_db.ctl cluster/status OVN_Southbound 2>/dev/null | sed -n 's/^Status: //p' || true)
+      [ "$nb" = "cluster member" ] && [ "$sb" = "cluster member" ] && break
+      sleep 0.2
+    done
+    echo "$(hostname): NB $nb, SB $sb (ovn-central pod)"
+    [ "$nb" = "cluster member" ] && [ "$sb" = "cluster member" ]
+  fi
+elif [ "${IS_MASTER:-0}" = 1 ]; then
   if ! systemctl is-active -q ovn-ovsdb-server-nb.service || ! systemctl is-active -q ovn-ovsdb-server-sb.service; then
     cni-ovs-lab-ovn-central configure "$MASTER_IPS" "$NODE_IP"
   fi

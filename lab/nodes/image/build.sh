@@ -3,6 +3,7 @@
 #
 #   bash lab/nodes/image/build.sh            build if missing, print localhost/cni-ovs-lab-node:<hash>
 #   FORCE=1 bash lab/nodes/image/build.sh    rebuild both layers
+#   bash lab/nodes/image/build.sh --base     build the base if missing, print its reference
 #
 # Two cached layers, each tagged with a hash of the files that define it:
 #   localhost/cni-ovs-lab-base:<hash(packages.txt, this script's BASE_* settings)>
@@ -48,6 +49,8 @@ if [ -n "${FORCE:-}" ] || ! exists "$BASE_REF"; then
   log "base image built in $(( $(date +%s) - t0 )) s"
   prune_other_tags "$BASE_NAME" "$base_hash"
 fi
+# --base: the base layer only (the lab's pod images, lab/nodes/pod-images/, build on it).
+if [ "${1:-}" = --base ]; then echo "$BASE_REF"; exit 0; fi
 
 node_hash=$( { echo "$BASE_REF"; cat "$HERE/Containerfile";
                (cd "$HERE/rootfs" && find . -type f -print0 | sort -z | xargs -0 sha256sum;

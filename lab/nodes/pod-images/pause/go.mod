@@ -1,0 +1,3 @@
+module cni-ovs-lab/pause
+
+go 1.22
