@@ -29,10 +29,14 @@ for s in "${scenarios[@]}"; do
   f=extensions/molecule/$s/molecule.yml
   [ -f "$f" ] || { echo "no scenario $s ($f missing)"; exit 2; }
   cni=$(sed -n 's/^[[:space:]]*lab_cni:[[:space:]]*\([a-z-]*\).*/\1/p' "$f" | head -1)
-  by_cni[${cni:-kube-ovn}]+="$s "
+  # `lab_kubelet: real` in a scenario: its group's lab runs real kubelets and the CNI's
+  # daemons in real pods (LAB_KUBELET=real, docs/lab.md); the group is "<cni>/real".
+  kubelet=$(sed -n 's/^[[:space:]]*lab_kubelet:[[:space:]]*\([a-z]*\).*/\1/p' "$f" | head -1)
+  cni=${cni:-kube-ovn}; [ "$kubelet" = real ] && cni=$cni/real
+  by_cni[$cni]+="$s "
   # `lab_nodes: N` in a scenario: the lab of its CNI group runs max(N) nodes (default 3).
   n=$(sed -n 's/^[[:space:]]*lab_nodes:[[:space:]]*\([0-9]*\).*/\1/p' "$f" | head -1)
-  c=${cni:-kube-ovn}
+  c=$cni
   if [ -n "$n" ] && [ "$n" -gt "${nodes_for[$c]:-3}" ]; then nodes_for[$c]=$n; fi
 done
 
@@ -41,19 +45,21 @@ if [ -n "$print_nodes_for" ]; then echo "${nodes_for[$print_nodes_for]:-3}"; exi
 lab_was_up=0
 bash lab/lab.sh status >/dev/null 2>&1 && lab_was_up=1
 current=$(sed -n 's/^CNI=//p' lab/.state/config 2>/dev/null || true)
+grep -q '^LAB_KUBELET=real$' lab/.state/config 2>/dev/null && current=$current/real
 current_nodes=$(sed -n 's/^NODES=//p' lab/.state/config 2>/dev/null || true)
 pass=0 fail=0 failed=() times=()
 # Each scenario's Ansible log (nested ansible-playbook runs inherit ANSIBLE_LOG_PATH); the
 # failed tasks in it are printed again at the end, where CI's tail of the output shows them.
 LOGS=$ROOT/tests/output/molecule; mkdir -p "$LOGS"
-for cni in kube-ovn nsx openshift-sdn; do
+for cni in kube-ovn kube-ovn/real nsx openshift-sdn; do
   [ -n "${by_cni[$cni]:-}" ] || continue
+  kubelet=kwok; [[ $cni == */real ]] && kubelet=real
   want_nodes=${nodes_for[$cni]:-3}
   if [ "$current" != "$cni" ] || [ "$current_nodes" != "$want_nodes" ]; then
     echo "== molecule: (re)starting the lab with CNI=$cni NODES=$want_nodes"
     lab_start=$(date +%s)
     [ -n "$current" ] && bash lab/lab.sh down >/dev/null
-    if ! CNI=$cni NODES=$want_nodes bash lab/lab.sh up; then
+    if ! CNI=${cni%/real} LAB_KUBELET=$kubelet NODES=$want_nodes bash lab/lab.sh up; then
       echo "== molecule: lab-up CNI=$cni failed"; fail=$((fail+1)); failed+=("lab:$cni"); current=""; continue
     fi
     current=$cni current_nodes=$want_nodes
@@ -63,7 +69,7 @@ for cni in kube-ovn nsx openshift-sdn; do
     echo "== molecule scenario: $s (CNI=$cni)"
     start=$(date +%s)
     log=$LOGS/$s.ansible.log; rm -f "$log"
-    if CNI=$cni NODES=$want_nodes ANSIBLE_LOG_PATH=$log molecule test -s "$s"; then pass=$((pass+1)); echo "   ok ($(( $(date +%s)-start ))s)"
+    if CNI=${cni%/real} LAB_KUBELET=$kubelet NODES=$want_nodes ANSIBLE_LOG_PATH=$log molecule test -s "$s"; then pass=$((pass+1)); echo "   ok ($(( $(date +%s)-start ))s)"
     else fail=$((fail+1)); failed+=("$s"); echo "   FAILED: $s"; fi
     times+=("$s=$(( $(date +%s)-start ))s")
   done

@@ -34,6 +34,9 @@ $OVS_CTL start --no-ovs-vswitchd --system-id=random --no-monitor
 frw=$(ovs-vsctl --no-wait get open_vswitch . other_config:flow-restore-wait 2>/dev/null || echo absent)
 log "flow-restore-wait before vswitchd: ${frw//\"/} (left as found)"
 log "starting ovs-vswitchd"
+# This daemon's own log lines go to the container's output (kubectl logs): from here on.
+vlog=/var/log/openvswitch/ovs-vswitchd.log
+vlog_from=$(( $(stat -c %s "$vlog" 2>/dev/null || echo 0) + 1 ))
 $OVS_CTL start --no-ovsdb-server --system-id=random --no-mlockall --no-monitor
 ovs-vsctl --no-wait set open_vswitch . external_ids:ovn-encap-type=geneve
 # ovn-controller's part (lab stand-in): the node's pod ports and flows on br-int.
@@ -41,7 +44,7 @@ if [ -x /host/usr/local/sbin/cni-ovs-lab-pods ] || nsenter -t 1 -m -- test -x /u
   nsenter -t 1 -m -n -- /usr/local/sbin/cni-ovs-lab-pods up || log "cni-ovs-lab-pods up failed"
 fi
 log "ovs-vswitchd $(cat $RUN/ovs-vswitchd.pid) running; logs follow"
-tail -n 0 -F /var/log/openvswitch/ovs-vswitchd.log 2>/dev/null &
+tail -c +"$vlog_from" -F "$vlog" 2>/dev/null &
 # The container lives as long as both daemons (the kubelet restarts it when one dies, as
 # Kube-OVN's liveness probe would).
 while [ -s $RUN/ovsdb-server.pid ] && kill -0 "$(cat $RUN/ovsdb-server.pid)" 2>/dev/null &&
