@@ -29,7 +29,7 @@ export LAB_KUBELET
 MAX_NODES=200
 # Components in start order; down stops them in reverse.
 COMPONENTS=(etcd kube-apiserver apiserver-forwarder kube-controller-manager kube-scheduler kwok)
-SIM_COMPONENTS=(openshift-sim ovs-pod-sim)
+SIM_COMPONENTS=(openshift-sim)
 T0=$(date +%s.%N)
 
 say() { printf '[lab] %s\n' "$*"; }
@@ -56,7 +56,6 @@ all_components() {
   printf '%s\n' "${COMPONENTS[@]}"
   [ -f "$LAB_STATE/config" ] || return 0
   grep -q '^CNI=openshift-sdn$' "$LAB_STATE/config" && echo openshift-sim
-  grep -q '^CNI=kube-ovn$' "$LAB_STATE/config" && ! grep -q '^LAB_KUBELET=real$' "$LAB_STATE/config" && echo ovs-pod-sim
   return 0
 }
 
@@ -210,12 +209,6 @@ start_kwok() {
 }
 
 start_sim() {
-  if [ "$CNI" = kube-ovn ] && [ "$LAB_KUBELET" != real ]; then
-    # SIMULATION: the ovs-ovn pods' container lifecycle on the node hosts (lab/sim/ovs_pod_sim.py)
-    proc_start ovs-pod-sim "$LAB_ROOT/sim/ovs_pod_sim.py" "$LAB_PYTHON" \
-      "$LAB_ROOT/sim/ovs_pod_sim.py" --kubeconfig "$KUBECONFIG_LAB"
-    wait_for "ovs-pod-sim started" 20 ovs-pod-sim grep -q "ovs-pod-sim: running" "$LAB_LOGS/ovs-pod-sim.log"
-  fi
   [ "$CNI" = openshift-sdn ] || return 0
   proc_start openshift-sim "$LAB_ROOT/sim/openshift_sim.py" "$LAB_PYTHON" \
     "$LAB_ROOT/sim/openshift_sim.py" --kubeconfig "$KUBECONFIG_LAB"
