@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Lab image of Kube-OVN's ovn-central container (dist/images/start-db.sh of Kube-OVN v1.13):
 # the NB and SB raft members and ovn-northd of this node, with Kube-OVN's layout:
 #   DB files   /etc/ovn/ovnnb_db.db, ovnsb_db.db (hostPath /etc/origin/ovn: a member keeps
@@ -38,7 +38,7 @@ if [ ! -e $DBDIR/ovnsb_db.db ]; then
 fi
 nbdb="" sbdb=""
 for i in $ips; do nbdb+="tcp:$i:6641,"; sbdb+="tcp:$i:6642,"; done
-opts=(--db-nb-file=$DBDIR/ovnnb_db.db --db-sb-file=$DBDIR/ovnsb_db.db
+opts=(--db-nb-file="$DBDIR/ovnnb_db.db" --db-sb-file="$DBDIR/ovnsb_db.db"
       --db-nb-cluster-local-addr="$ip" --db-sb-cluster-local-addr="$ip"
       --db-nb-cluster-local-port=6643 --db-sb-cluster-local-port=6644
       --db-nb-addr="$ip" --db-sb-addr="$ip" --db-nb-port=6641 --db-sb-port=6642
@@ -49,6 +49,7 @@ opts=(--db-nb-file=$DBDIR/ovnnb_db.db --db-sb-file=$DBDIR/ovnsb_db.db
 [ -n "$sb_remote" ] && opts+=(--db-sb-cluster-remote-addr="$sb_remote" --db-sb-cluster-remote-port=6644)
 log "local $ip, NODE_IPS $node_ips, NB ${nb_remote:+join }${nb_remote:-create or existing file}, SB ${sb_remote:+join }${sb_remote:-create or existing file}"
 
+# shellcheck disable=SC2317  # called by the trap
 stop() {
   log "terminating: stopping northd, NB and SB"
   $OVN_CTL stop_northd --no-monitor || true

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Lab image of Kube-OVN's ovs-ovn container (dist/images/start-ovs.sh of Kube-OVN v1.13): the
 # node's ovsdb-server and ovs-vswitchd run in this (privileged, hostNetwork, hostPID) pod, on
 # the node's files through hostPath: /etc/openvswitch (conf.db, host /etc/origin/openvswitch),
@@ -6,20 +6,27 @@
 # /var/log/openvswitch. Host tools (ovs-vsctl, ovs-appctl) and the roles reach the daemons
 # through those sockets, as on a real Kube-OVN node.
 #
-# As Kube-OVN's script: ovsdb-server and ovs-vswitchd are started with ovs-ctl `start`
-# (not `restart`, which would save, set and clear flow-restore-wait itself), so a
-# flow-restore-wait=true found in conf.db (set before the old pod was deleted, e.g. by
-# cni.ovs.flow_restore_wait in external mode) is honoured by the new vswitchd and left to
-# whoever set it. On SIGTERM (pod deletion) both daemons are stopped (ovs-ctl stop), as
-# Kube-OVN's trap does. Differences (lab): the userspace datapath (no kernel module is
-# loaded), and no ovn-controller: its part, installing the node's pod flows on br-int, is the
-# lab's controller stand-in cni-ovs-lab-pods on the node host (SIMULATION, docs/lab.md),
-# run here after vswitchd is up.
+# What it shares with Kube-OVN's dist/images/start-ovs.sh (read from a stored copy of the
+# kubeovn/kube-ovn source whose release was not identified; it has FLOW_LIMIT and
+# wait_flows_pre_check): vswitchd is started with `ovs-ctl start --no-ovsdb-server` (not
+# `restart`, which would save, set and clear flow-restore-wait itself), and on SIGTERM (pod
+# deletion) both daemons are stopped with `ovs-ctl stop`, so the pod's termination stops the
+# node's vswitchd. What it does NOT do (yet), and Kube-OVN's does: set
+# other_config:flow-restore-wait=true itself before vswitchd starts, start ovn-controller, and
+# set flow-restore-wait=false once br-int holds more than FLOW_LIMIT (10) flows. This lab
+# script leaves a flag found in conf.db as it is (set before the old pod was deleted, e.g. by
+# cni.ovs.flow_restore_wait in external mode) for whoever set it; cooperating with Kube-OVN's
+# own handling is open work (docs/ovs_hot_upgrade.md). Other differences (lab): the userspace
+# datapath (no kernel module), ovsdb-server started with `start` (Kube-OVN: `restart`), and no
+# ovn-controller: its part, installing the node's pod flows on br-int, is the lab's controller
+# stand-in cni-ovs-lab-pods on the node host (SIMULATION, docs/lab.md), run here after
+# vswitchd is up.
 set -euo pipefail
 OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
 RUN=/var/run/openvswitch
 log() { echo "$(date -u +%FT%TZ) start-ovs: $*"; }
 
+# shellcheck disable=SC2317  # called by the trap
 quit() {
   trap - TERM INT EXIT
   log "terminating: stopping ovs-vswitchd and ovsdb-server (ovs-ctl stop)"
