@@ -328,6 +328,12 @@ cmd_up() {
   for i in $(seq 1 "$NODES"); do install_ssh_key "$(node_name "$i")" || die "$(node_name "$i"): cannot install the SSH key"; done
   write_inventory
   write_inventory ssh
+  # What each node host costs (with LAB_KUBELET=real: kubelet, containerd and the pods).
+  local rss=""
+  for i in $(seq 1 "$NODES"); do
+    rss+="$(node_name "$i") $(podman exec "$(node_name "$i")" ps -eo rss= 2>/dev/null | awk '{s+=$1} END {printf "%d", s/1024}') MiB; "
+  done
+  log "RSS per node host (sum over its processes): $rss"
   log "up in $(( $(now_ms) - t0 )) ms"
 }
 
@@ -347,6 +353,12 @@ cmd_down() {
     fi
   fi
   rm -rf "$NSTATE"
+  # Real kubelets (LAB_KUBELET=real) leave their empty cgroup trees in the hierarchies the
+  # node hosts share with this host (cgroupRoot /cni-ovs-lab/<node>): remove them.
+  local cg
+  for cg in /sys/fs/cgroup/*/cni-ovs-lab; do
+    [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
   rm -f "$STATE/inventory.yml" "$STATE/inventory-ssh.yml"; rm -rf "$STATE/ssh"
   log "down in $(( $(now_ms) - t0 )) ms"
 }
