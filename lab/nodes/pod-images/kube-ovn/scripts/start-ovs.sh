@@ -6,21 +6,24 @@
 # /var/log/openvswitch. Host tools (ovs-vsctl, ovs-appctl) and the roles reach the daemons
 # through those sockets, as on a real Kube-OVN node.
 #
-# What it shares with Kube-OVN's dist/images/start-ovs.sh (read from a stored copy of the
-# kubeovn/kube-ovn source whose release was not identified; it has FLOW_LIMIT and
-# wait_flows_pre_check): vswitchd is started with `ovs-ctl start --no-ovsdb-server` (not
-# `restart`, which would save, set and clear flow-restore-wait itself), and on SIGTERM (pod
-# deletion) both daemons are stopped with `ovs-ctl stop`, so the pod's termination stops the
-# node's vswitchd. What it does NOT do (yet), and Kube-OVN's does: set
-# other_config:flow-restore-wait=true itself before vswitchd starts, start ovn-controller, and
-# set flow-restore-wait=false once br-int holds more than FLOW_LIMIT (10) flows. This lab
-# script leaves a flag found in conf.db as it is (set before the old pod was deleted, e.g. by
-# cni.ovs.flow_restore_wait in external mode) for whoever set it; cooperating with Kube-OVN's
-# own handling is open work (docs/ovs_hot_upgrade.md). Other differences (lab): the userspace
-# datapath (no kernel module), ovsdb-server started with `start` (Kube-OVN: `restart`), and no
-# ovn-controller: its part, installing the node's pod flows on br-int, is the lab's controller
-# stand-in cni-ovs-lab-pods on the node host (SIMULATION, docs/lab.md), run here after
-# vswitchd is up.
+# Kube-OVN's dist/images/start-ovs.sh has had two designs (read in the kubeovn/kube-ovn
+# source; no tagged file was found, the releases are dated by PR and the chart's version check):
+#   (a) PR #1516 (2022-05, before v1.12): sets other_config:flow-restore-wait=true itself,
+#       starts vswitchd with `ovs-ctl start`, starts ovn-controller, waits until br-int holds
+#       more than FLOW_LIMIT (10) flows, then sets the flag to "false"; its EXIT trap runs
+#       `ovs-ctl stop`.
+#   (b) PR #2467 (2023-03, v1.12 on): `ovs-ctl restart` for ovsdb-server and for vswitchd,
+#       whose own save/restore sets and clears flow-restore-wait; the EXIT trap stops OVS only
+#       when the pod belongs to the DaemonSet's newest revision; the DaemonSet is RollingUpdate
+#       (maxSurge 1, maxUnavailable 0).
+# This lab script is neither exactly: `ovs-ctl start` for both daemons, a flow-restore-wait
+# found in conf.db left as it is (set before the old pod was deleted, e.g. by
+# cni.ovs.flow_restore_wait in external mode) for whoever set it, and `ovs-ctl stop` on
+# SIGTERM (design (a)'s trap: the pod's termination stops the node's vswitchd). Cooperating
+# with either real design is open work (docs/ovs_hot_upgrade.md). Other differences (lab): the
+# userspace datapath (no kernel module), and no ovn-controller: its part, installing the node's
+# pod flows on br-int, is the lab's controller stand-in cni-ovs-lab-pods on the node host
+# (SIMULATION, docs/lab.md), run here after vswitchd is up.
 set -euo pipefail
 OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
 RUN=/var/run/openvswitch
