@@ -24,18 +24,24 @@ cat > /etc/cni/net.d/01-kube-ovn.conflist <<'CONF'
  "plugins": [{"type": "kube-ovn", "server_socket": "/run/openvswitch/kube-ovn-daemon.sock"},
              {"type": "portmap", "capabilities": {"portMappings": true}}]}
 CONF
+# wait_member TRIES SUFFIX: wait (TRIES x 0.2 s) until this node's NB and SB servers answer
+# cluster/status with "Status: cluster member"; say what they answered; fail if not both.
+wait_member() {
+  local nb="" sb=""
+  for _ in $(seq "$1"); do
+    nb=$(ovn-appctl -t /var/run/ovn/ovnnb_db.ctl cluster/status OVN_Northbound 2>/dev/null | sed -n 's/^Status: //p' || true)
+    sb=$(ovn-appctl -t /var/run/ovn/ovnsb_db.ctl cluster/status OVN_Southbound 2>/dev/null | sed -n 's/^Status: //p' || true)
+    [ "$nb" = "cluster member" ] && [ "$sb" = "cluster member" ] && break
+    sleep 0.2
+  done
+  echo "$(hostname): NB $nb, SB $sb$2"
+  [ "$nb" = "cluster member" ] && [ "$sb" = "cluster member" ]
+}
 if [ "${DAEMONS_IN_PODS:-0}" = 1 ]; then
   # LAB_KUBELET=real: the ovn-central pod (Kube-OVN's Deployment) runs this node's NB/SB
   # members; the host only sees them through /run/ovn. Masters: wait for membership.
   if [ "${IS_MASTER:-0}" = 1 ]; then
-    for _ in $(seq 300); do
-      nb=$(ovn-appctl -t /var/run/ovn/ovnnb_db.ctl cluster/status OVN_Northbound 2>/dev/null | sed -n 's/^Status: //p' || true)
-      sb=$(ovn-appctl -t /var/run/ovn/ovnsb_db.ctl cluster/status OVN_Southbound 2>/dev/null | sed -n 's/^Status: //p' || true)
-      [ "$nb" = "cluster member" ] && [ "$sb" = "cluster member" ] && break
-      sleep 0.2
-    done
-    echo "$(hostname): NB $nb, SB $sb (ovn-central pod)"
-    [ "$nb" = "cluster member" ] && [ "$sb" = "cluster member" ]
+    wait_member 300 " (ovn-central pod)"
   fi
 elif [ "${IS_MASTER:-0}" = 1 ]; then
   if ! systemctl is-active -q ovn-ovsdb-server-nb.service || ! systemctl is-active -q ovn-ovsdb-server-sb.service; then
@@ -45,14 +51,7 @@ elif [ "${IS_MASTER:-0}" = 1 ]; then
   systemctl start ovn-central.service
   # Wait until this member has joined both clusters (it answers cluster/status with
   # "Status: cluster member").
-  for _ in $(seq 100); do
-    nb=$(ovn-appctl -t /var/run/ovn/ovnnb_db.ctl cluster/status OVN_Northbound 2>/dev/null | sed -n 's/^Status: //p' || true)
-    sb=$(ovn-appctl -t /var/run/ovn/ovnsb_db.ctl cluster/status OVN_Southbound 2>/dev/null | sed -n 's/^Status: //p' || true)
-    [ "$nb" = "cluster member" ] && [ "$sb" = "cluster member" ] && break
-    sleep 0.2
-  done
-  echo "$(hostname): NB $nb, SB $sb"
-  [ "$nb" = "cluster member" ] && [ "$sb" = "cluster member" ]
+  wait_member 100 ""
 else
   systemctl disable -q --now ovn-central.service ovn-northd.service ovn-ovsdb-server-nb.service ovn-ovsdb-server-sb.service 2>/dev/null || true
 fi

@@ -50,7 +50,7 @@ vlog_from=$(( $(stat -c %s "$vlog" 2>/dev/null || echo 0) + 1 ))
 $OVS_CTL start --no-ovsdb-server --system-id=random --no-mlockall --no-monitor
 ovs-vsctl --no-wait set open_vswitch . external_ids:ovn-encap-type=geneve
 # ovn-controller's part (lab stand-in): the node's pod ports and flows on br-int.
-if [ -x /host/usr/local/sbin/cni-ovs-lab-pods ] || nsenter -t 1 -m -- test -x /usr/local/sbin/cni-ovs-lab-pods 2>/dev/null; then
+if nsenter -t 1 -m -- test -x /usr/local/sbin/cni-ovs-lab-pods 2>/dev/null; then
   nsenter -t 1 -m -n -- /usr/local/sbin/cni-ovs-lab-pods up || log "cni-ovs-lab-pods up failed"
 fi
 log "ovs-vswitchd $(cat $RUN/ovs-vswitchd.pid) running; logs follow"
