@@ -6,6 +6,9 @@
 #   localhost/cni-ovs-lab/kube-ovn:v1.13.2      Kube-OVN layout on the lab's Debian base
 #   localhost/cni-ovs-lab/kube-ovn:v1.13.3      (kube-ovn/): start-ovs.sh, start-db.sh; the
 #   localhost/cni-ovs-lab/debian:bookworm       same image under each tag
+#   localhost/cni-ovs-lab/kube-ovn:v1.11-flag     the same with start-ovs.sh of Kube-OVN's
+#   localhost/cni-ovs-lab/kube-ovn:v1.12-restart  designs before v1.12 and from v1.12 on
+#                                                 (kube-ovn/designs/flag.sh, restart.sh)
 # Cached under ${CNI_OVS_CACHE:-~/.cache/cni-ovs}/lab-images/<hash of the inputs>; older
 # hashes are removed. Needs the node base image (lab/nodes/image/build.sh) and Go.
 set -euo pipefail
@@ -18,7 +21,9 @@ base=$(bash "$HERE/../image/build.sh" --base)
 KUBE_OVN_TAGS=(localhost/cni-ovs-lab/kube-ovn:v1.13.2 localhost/cni-ovs-lab/kube-ovn:v1.13.3
                localhost/cni-ovs-lab/debian:bookworm)
 PAUSE=localhost/cni-ovs-lab/pause:3.10
-hash=$( { echo "$base ${KUBE_OVN_TAGS[*]} $PAUSE"; go env GOVERSION 2>/dev/null;
+declare -A DESIGN_TAGS=([flag]=localhost/cni-ovs-lab/kube-ovn:v1.11-flag
+                        [restart]=localhost/cni-ovs-lab/kube-ovn:v1.12-restart)
+hash=$( { echo "$base ${KUBE_OVN_TAGS[*]} ${DESIGN_TAGS[*]} $PAUSE"; go env GOVERSION 2>/dev/null;
           cd "$HERE" && find pause kube-ovn -type f -print0 | sort -z | xargs -0 sha256sum; } |
         sha256sum | cut -c1-12)
 out=$CACHE/$hash
@@ -33,8 +38,12 @@ cp -r "$HERE/pause" "$tmp/pause"
 podman build -q -f "$tmp/pause/Containerfile" -t "$PAUSE" "$tmp/pause" >/dev/null
 args=(); for t in "${KUBE_OVN_TAGS[@]}"; do args+=(-t "$t"); done
 podman build -q --build-arg "BASE=$base" -f "$HERE/kube-ovn/Containerfile" "${args[@]}" "$HERE/kube-ovn" >/dev/null
+for d in "${!DESIGN_TAGS[@]}"; do
+  podman build -q --build-arg "BASE=$base" --build-arg "START_OVS=$d" -f "$HERE/kube-ovn/Containerfile" \
+    -t "${DESIGN_TAGS[$d]}" "$HERE/kube-ovn" >/dev/null
+done
 podman save -q --format docker-archive -o "$tmp/pause.tar" "$PAUSE"
-podman save -q --format docker-archive -m -o "$tmp/kube-ovn.tar" "${KUBE_OVN_TAGS[@]}"
+podman save -q --format docker-archive -m -o "$tmp/kube-ovn.tar" "${KUBE_OVN_TAGS[@]}" "${DESIGN_TAGS[@]}"
 mkdir -p "$CACHE"
 rm -rf "$out"; mv "$tmp" "$out"; trap - EXIT
 chmod 0755 "$out"
