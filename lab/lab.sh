@@ -343,6 +343,21 @@ cmd_status() {
   [ "$st" = running ]
 }
 
+# `lab.sh api-outage SECONDS`: the API server is down for SECONDS (stopped, then started again
+# with the same flags), as when a small cluster's masters reboot together; tests use it.
+cmd_api_outage() {
+  local secs=${1:-}
+  if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 1 ] || [ "$secs" -gt 600 ]; then
+    die "api-outage SECONDS: SECONDS must be a whole number 1..600, not '$secs'. Nothing was changed."
+  fi
+  [ "$(lab_state)" = running ] || die "the lab is not running. Nothing was changed."
+  say "API server down for ${secs}s"
+  proc_stop kube-apiserver
+  sleep "$secs"
+  start_apiserver
+  say "API server back after $(elapsed)s"
+}
+
 cmd_env() {
   echo "export KUBECONFIG=$KUBECONFIG_LAB"
   echo "export PATH=$K8S_BIN_DIR:\$PATH   # kubectl $K8S_VERSION, built for people"
@@ -353,5 +368,6 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) echo "usage: $0 up|down|status|env   (env NODES=1..$MAX_NODES CNI=${CNIS[*]// /|})" >&2; exit 2 ;;
+  api-outage) cmd_api_outage "${2:-}" ;;
+  *) echo "usage: $0 up|down|status|env|api-outage SECONDS   (env NODES=1..$MAX_NODES CNI=${CNIS[*]// /|})" >&2; exit 2 ;;
 esac
