@@ -42,6 +42,29 @@ INFO
   chmod 0644 "$w"/*.ko "$b"/*.ko "$b/INFO"
   touch "$M/.cni-ovs-lab-nsx"
 fi
+# SIMULATED grubby (RHEL's boot loader tool; seed 000's kernel step): the lab's nodes share the
+# host's kernel and have no boot loader. The stand-in keeps the default entry in
+# /boot/.cni-ovs-lab-grubby-default, refuses a kernel image that does not exist (as grubby does)
+# and logs every --set-default with the boot id it ran in to /var/log/cni-ovs-lab-grubby.log.
+# /boot/vmlinuz-<running release> is an empty stand-in for the kernel image.
+mkdir -p /boot
+[ -e "/boot/vmlinuz-$R" ] || : > "/boot/vmlinuz-$R"
+[ -e /boot/.cni-ovs-lab-grubby-default ] || echo "/boot/vmlinuz-$R" > /boot/.cni-ovs-lab-grubby-default
+cat > /usr/local/sbin/grubby <<'GRUBBY'
+#!/bin/sh
+# SIMULATED grubby: lab stand-in written by lab/nodes/cni/nsx.sh (no boot loader in a lab node).
+f=/boot/.cni-ovs-lab-grubby-default
+case "$1" in
+  --default-kernel) cat "$f" ;;
+  --set-default|--set-default=*)
+    k=${1#--set-default}; k=${k#=}; [ -n "$k" ] || k=$2
+    [ -f "$k" ] || { echo "The param $k is incorrect" >&2; exit 1; }
+    echo "$k" > "$f.tmp" && mv "$f.tmp" "$f"
+    echo "$(cat /proc/sys/kernel/random/boot_id) set-default $k" >> /var/log/cni-ovs-lab-grubby.log ;;
+  *) echo "grubby (lab stand-in): unsupported arguments: $*" >&2; exit 64 ;;
+esac
+GRUBBY
+chmod 0755 /usr/local/sbin/grubby
 # OVS DB at the default path (the running ovsdb-server's file).
 test -s /etc/openvswitch/conf.db
 mkdir -p /etc/apparmor.d /etc/cni/net.d /opt/cni/bin /var/log/nsx-ujo
@@ -53,6 +76,12 @@ CONF
 # nsxBuildVersion, and the ncp-apparmor profile file. Its move of IPs/routes between br-int and
 # node-if is not simulated (the node's address stays on eth0, the uplink).
 NSX_BUILD_VERSION=${NSX_BUILD_VERSION:-4.1.2.23315412}
+# First, as the bootstrap container does, the NSX CNI an earlier release installed as a package
+# leaves the package database (dpkg --purge removes the files it owns; they are laid out below).
+if dpkg-query -W -f='${db:Status-Status}' nsx-cni 2>/dev/null | grep -qx installed; then
+  echo "$(hostname): removing the package-installed NSX CNI (nsx-cni), as nsx-ncp-bootstrap does"
+  dpkg --purge nsx-cni >/dev/null
+fi
 if [ ! -e /opt/cni/bin/nsx ]; then
   printf '#!/bin/sh\n# lab stand-in for the NSX CNI plugin (simulated nsx-ncp-bootstrap)\necho "{\\"cniVersion\\": \\"0.4.0\\"}"\n' > /opt/cni/bin/nsx
   chmod 0755 /opt/cni/bin/nsx
