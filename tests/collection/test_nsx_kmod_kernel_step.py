@@ -116,3 +116,18 @@ def test_explicit_kernel_step_passes(run, extra):
     # no kubeconfig on the test machine: the run stops at the input check, still before any change
     assert rc != 0 and names[-1] == INPUTS, names
     assert all(s['changed'] == 0 for s in out['stats'].values())
+
+
+@pytest.mark.parametrize('value', ['grub2', 'true', '{"nsx_kmod_switch_boot_default": 1}'])
+def test_unknown_boot_default_is_refused_naming_the_choices(run, value):
+    """nsx_kmod_switch_boot_default (grubby | none) is refused before anything reads the cluster, by the
+    argument validation of the preflight entry point or by the kernel step task, naming the choices."""
+    extra = ['-e', value] if value.startswith('{') else ['-e', 'nsx_kmod_switch_boot_default=' + value]
+    rc, out = run('nsx_kmod_switch.yml', '-e', 'direction=to_upstream', '-e', 'nsx_kmod_switch_kernel_step=switch',
+                  '-e', 'nsx_kmod_switch_kernel_target_release=5.14.0-427.el9.x86_64', *extra)
+    assert rc != 0
+    assert len(out['plays']) == 1 and all(s['changed'] == 0 for s in out['stats'].values())
+    names = _names(out)
+    assert INPUTS not in names, names
+    msg = _failed_msgs(out['plays'][0]['tasks'][-1])
+    assert 'nsx_kmod_switch_boot_default' in msg and 'grubby' in msg and 'none' in msg, msg
