@@ -24,7 +24,7 @@ if ((${#scenarios[@]} == 0)); then
 fi
 ((${#scenarios[@]})) || { echo "no Molecule scenarios"; exit 0; }
 
-declare -A by_cni nodes_for
+declare -A by_cni nodes_for last_of
 for s in "${scenarios[@]}"; do
   f=extensions/molecule/$s/molecule.yml
   [ -f "$f" ] || { echo "no scenario $s ($f missing)"; exit 2; }
@@ -33,13 +33,16 @@ for s in "${scenarios[@]}"; do
   # daemons in real pods (LAB_KUBELET=real, docs/lab.md); the group is "<cni>/real".
   kubelet=$(sed -n 's/^[[:space:]]*lab_kubelet:[[:space:]]*\([a-z]*\).*/\1/p' "$f" | head -1)
   cni=${cni:-kube-ovn}; [ "$kubelet" = real ] && cni=$cni/real
-  by_cni[$cni]+="$s "
+  # `lab_last: true`: the scenario runs after the others of its group (its cleanup puts the lab
+  # back and is skipped when the lab is rebuilt or removed right after: shared/lab_disposable.yml).
+  if grep -Eq '^[[:space:]]*lab_last:[[:space:]]*true' "$f"; then last_of[$cni]+="$s "; else by_cni[$cni]+="$s "; fi
   # `lab_nodes: N` in a scenario: the lab of its CNI group runs max(N) nodes (default 3).
   n=$(sed -n 's/^[[:space:]]*lab_nodes:[[:space:]]*\([0-9]*\).*/\1/p' "$f" | head -1)
   c=$cni
   if [ -n "$n" ] && [ "$n" -gt "${nodes_for[$c]:-3}" ]; then nodes_for[$c]=$n; fi
 done
 
+for c in "${!last_of[@]}"; do by_cni[$c]+="${last_of[$c]}"; done
 if [ -n "$print_nodes_for" ]; then echo "${nodes_for[$print_nodes_for]:-3}"; exit 0; fi
 
 lab_was_up=0
@@ -51,8 +54,15 @@ pass=0 fail=0 failed=() times=()
 # Each scenario's Ansible log (nested ansible-playbook runs inherit ANSIBLE_LOG_PATH); the
 # failed tasks in it are printed again at the end, where CI's tail of the output shows them.
 LOGS=$ROOT/tests/output/molecule; mkdir -p "$LOGS"
-for cni in kube-ovn kube-ovn/real nsx openshift-sdn; do
-  [ -n "${by_cni[$cni]:-}" ] || continue
+groups=()
+for cni in kube-ovn kube-ovn/real nsx openshift-sdn; do [ -n "${by_cni[$cni]:-}" ] && groups+=("$cni"); done
+gi=0
+for cni in "${groups[@]}"; do
+  gi=$((gi + 1))
+  # The lab is rebuilt (another group follows) or removed (this script started it, or the caller
+  # says so: CNI_OVS_LAB_DISPOSABLE=1 from tests/run.sh) right after this group.
+  disposable=0
+  if ((gi < ${#groups[@]})) || ((!lab_was_up)) || [ "${CNI_OVS_LAB_DISPOSABLE:-0}" = 1 ]; then disposable=1; fi
   kubelet=kwok; [[ $cni == */real ]] && kubelet=real
   want_nodes=${nodes_for[$cni]:-3}
   if [ "$current" != "$cni" ] || [ "$current_nodes" != "$want_nodes" ]; then
@@ -69,7 +79,12 @@ for cni in kube-ovn kube-ovn/real nsx openshift-sdn; do
     echo "== molecule scenario: $s (CNI=$cni)"
     start=$(date +%s)
     log=$LOGS/$s.ansible.log; rm -f "$log"
-    if CNI=${cni%/real} LAB_KUBELET=$kubelet NODES=$want_nodes ANSIBLE_LOG_PATH=$log molecule test -s "$s"; then pass=$((pass+1)); echo "   ok ($(( $(date +%s)-start ))s)"
+    cleanup_pb=cleanup.yml
+    if ((disposable)) && [[ " ${last_of[$cni]:-} " == *" $s "* ]]; then
+      cleanup_pb=$ROOT/extensions/molecule/shared/lab_disposable.yml
+      echo "   (last of its group and the lab is rebuilt or removed after it: its lab-restoring cleanup is skipped)"
+    fi
+    if CNI_OVS_MOLECULE_CLEANUP=$cleanup_pb CNI=${cni%/real} LAB_KUBELET=$kubelet NODES=$want_nodes ANSIBLE_LOG_PATH=$log molecule test -s "$s"; then pass=$((pass+1)); echo "   ok ($(( $(date +%s)-start ))s)"
     else fail=$((fail+1)); failed+=("$s"); echo "   FAILED: $s"; fi
     times+=("$s=$(( $(date +%s)-start ))s")
   done
