@@ -203,6 +203,11 @@ write_inventory() {
     echo "    cni_ovs_kubeconfig: $ADMIN_KUBECONFIG"
     echo "    cni_ovs_lab_kubeconfig_nodes: $KUBECONFIG_NODES"
     echo "    cni_ovs_lab_reboot_delegate: podman"
+    if [ "$LAB_KUBELET" != real ]; then
+      echo "    # KWOK plays the kubelet: containerd is installed (for LAB_KUBELET=real) but kept from"
+      echo "    # starting by a start condition, so the nsx_kmod_switch reboots check kubelet only."
+      echo "    nsx_kmod_switch_runtime_services: []"
+    fi
     echo "  hosts:"
     for i in $(seq 1 "$NODES"); do
       name=$(node_name "$i")

@@ -81,6 +81,7 @@ NSX_BUILD_VERSION=${NSX_BUILD_VERSION:-4.1.2.23315412}
 if dpkg-query -W -f='${db:Status-Status}' nsx-cni 2>/dev/null | grep -qx installed; then
   echo "$(hostname): removing the package-installed NSX CNI (nsx-cni), as nsx-ncp-bootstrap does"
   dpkg --purge nsx-cni >/dev/null
+  mkdir -p /etc/cni/net.d /opt/cni/bin  # dpkg removes the directories it created once empty
 fi
 if [ ! -e /opt/cni/bin/nsx ]; then
   printf '#!/bin/sh\n# lab stand-in for the NSX CNI plugin (simulated nsx-ncp-bootstrap)\necho "{\\"cniVersion\\": \\"0.4.0\\"}"\n' > /opt/cni/bin/nsx
