@@ -73,7 +73,7 @@ layer_hostile() {
 # real daemons and files, then a re-run; raft membership changes under fire.  Serial:
 # the timing-sensitive raft tests must not share the two cores with each other.
 layer_faults() {
-  PYTHONPATH=$ROOT/.collections python -m pytest -q -p no:cacheprovider -rA \
+  PYTHONPATH=$ROOT/.collections python -m pytest -q -p no:cacheprovider -rA --durations=10 \
     tests/faults
 }
 

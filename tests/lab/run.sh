@@ -45,7 +45,7 @@ case $st in
      bash lab/lab.sh status; rc=1; exit 1 ;;
 esac
 
-"$PY" -m pytest -q -p no:cacheprovider tests/lab "$@" || rc=1
+"$PY" -m pytest -q -p no:cacheprovider --durations=12 tests/lab "$@" || rc=1
 
 # The OpenShift flow changes the cluster (migrates it): private disposable lab.
 free_port() {
