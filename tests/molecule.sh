@@ -80,7 +80,8 @@ for cni in "${groups[@]}"; do
     start=$(date +%s)
     log=$LOGS/$s.ansible.log; rm -f "$log"
     cleanup_pb=cleanup.yml
-    if ((disposable)) && [[ " ${last_of[$cni]:-} " == *" $s "* ]]; then
+    # only the group's final scenario: any scenario after it needs the lab put back
+    if ((disposable)) && [[ " ${last_of[$cni]:-} " == *" $s "* ]] && [ "$s" = "$(awk '{print $NF}' <<<"${by_cni[$cni]}")" ]; then
       cleanup_pb=$ROOT/extensions/molecule/shared/lab_disposable.yml
       echo "   (last of its group and the lab is rebuilt or removed after it: its lab-restoring cleanup is skipped)"
     fi
