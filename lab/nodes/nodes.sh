@@ -256,34 +256,34 @@ cni_setup() {
     "$name" bash -s < "$HERE/cni/$CNI.sh"
 }
 
-# probe NODE: one short traffic probe on the node; prints the probe's output, then a last line
-# "<received> <sent>" (empty when the probe printed no counts)
-probe() {
-  local out
+# probe_node NODE: one short traffic probe on the node; sets the caller's out (the probe's
+# output), recv and sent (its packet counts, empty when it printed none)
+probe_node() {
   out=$(podman exec "$1" cni-ovs-lab-probe --pps 1000 --duration 0.3 --grace 0.2 2>&1) || true
-  printf '%s\n%s\n' "$out" "$(sed -n 's/.*"received": \([0-9]*\).*"sent": \([0-9]*\).*/\1 \2/p' <<<"$out" | head -1)"
+  recv=$(sed -n 's/.*"received": \([0-9]*\).*/\1/p' <<<"$out")
+  sent=$(sed -n 's/.*"sent": \([0-9]*\).*/\1/p' <<<"$out")
 }
 
 traffic_check() {  # short probe on every node; fails when a node passes no traffic
-  local i name out counts recv rc=0
+  local i name out recv sent rc=0
   for i in $(seq 1 "$NODES"); do
     name=$(node_name "$i")
-    out=$(probe "$name"); counts=$(tail -n 1 <<<"$out"); recv=${counts%% *}
+    probe_node "$name"
     if [ -z "$recv" ] || ((recv == 0)); then
       # Seen once in CI after a reboot of the node (nsx lab): no traffic, the node otherwise up.
       # Print what the lab's pods look like, re-run the controller stand-in, probe again.
-      log "$name traffic pod-a -> pod-b failed: $(sed '$d' <<<"$out")"
+      log "$name traffic pod-a -> pod-b failed: $out"
       log "$name diagnostics: $(podman exec "$name" sh -c 'systemctl is-active ovs-vswitchd cni-ovs-lab-pods | tr "\n" " ";
         ovs-ofctl dump-flows br-int --no-stats 2>&1 | grep -c cookie=0x1ab; ovs-vsctl list-ports br-int 2>&1 | tr "\n" " ";
         ip netns list 2>&1 | tr "\n" " "; ip netns exec pod-a ip -br addr 2>&1 | tr "\n" " "' 2>&1)"
       podman exec "$name" systemctl restart cni-ovs-lab-pods.service >/dev/null 2>&1 || true
-      out=$(probe "$name"); counts=$(tail -n 1 <<<"$out"); recv=${counts%% *}
+      probe_node "$name"
       if [ -n "$recv" ] && ((recv > 0)); then log "$name: traffic back after re-running cni-ovs-lab-pods (lab stand-in; see the diagnostics above)"; fi
     fi
     if [ -n "$recv" ] && ((recv > 0)); then
-      log "$name traffic pod-a -> pod-b: ${recv}/${counts#* } packets"
+      log "$name traffic pod-a -> pod-b: $recv/$sent packets"
     else
-      log "$name traffic pod-a -> pod-b FAILED: $(sed '$d' <<<"$out")"; rc=1
+      log "$name traffic pod-a -> pod-b FAILED: $out"; rc=1
     fi
   done
   return $rc
