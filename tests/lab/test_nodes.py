@@ -372,7 +372,22 @@ def test_nsx_kernel_module_layout():
         listing = L.podman_exec(name, "ls", backup).stdout.split()
         assert "INFO" in listing and "openvswitch.ko" in listing
         assert L.podman_exec(name, "modinfo", "-F", "intree", backup + "/openvswitch.ko").stdout.strip() == "Y"
-        assert "kernel_release=%s" % rel in L.podman_exec(name, "cat", backup + "/INFO").stdout
+        # INFO in the "<file> <original path>" format ovs_kmod_swap reads: the kernel's own modules
+        # (kernel/net/openvswitch, now empty) moved aside by the simulated nsx-ncp-bootstrap.
+        info_lines = [ln.split() for ln in L.podman_exec(name, "cat", backup + "/INFO").stdout.splitlines()
+                      if ln.strip() and not ln.startswith("#")]
+        assert sorted(info_lines) == sorted(
+            [[m + ".ko", "%s/kernel/net/openvswitch/%s.ko" % (base, m)] for m in ("openvswitch", "vport-geneve", "vport-gre", "vport-vxlan")]
+        ), info_lines
+        assert L.podman_exec(name, "ls", "-A", base + "/kernel/net/openvswitch").stdout.strip() == ""
+        # depmod ran: the kernel resolves openvswitch to the NSX-OVS build
+        assert L.podman_exec(name, "modinfo", "-k", rel, "-F", "filename", "openvswitch").stdout.strip() == (
+            base + "/weak-updates/openvswitch/openvswitch.ko")
+        # the boot-time bootstrap (reads the ConfigMap) is enabled, and a second install changes nothing
+        assert L.podman_exec(name, "test", "-L", "/etc/systemd/system/multi-user.target.wants/cni-ovs-lab-nsx-bootstrap.service",
+                             check=False).returncode == 0
+        again = L.podman_exec(name, "/usr/local/lib/cni-ovs-lab/nsx-bootstrap", "install").stdout
+        assert "already installed" in again, again
         for path in ("/etc/openvswitch/conf.db", "/etc/apparmor.d", "/etc/cni/net.d/99-loopback.conf", "/opt/cni/bin"):
             assert L.podman_exec(name, "test", "-e", path, check=False).returncode == 0, path
         # The kernel has no module support: the files are data, never loaded.
