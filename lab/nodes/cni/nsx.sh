@@ -197,13 +197,16 @@ PROFILE
 ovs-vsctl --timeout=10 set open_vswitch . external_ids:nsx-node=true "external_ids:hostname=$(hostname)"
 # The NSX uplink (ncp.ini ovs_uplink_port = eth1): a second interface that nothing in the lab
 # configures. Podman gives a node only eth0 (and sets its address at every start), and this kernel
-# has no dummy driver, so eth1 is one end of a veth pair (peer eth1-peer) made at every boot before
-# networking.service: an address or route on it survives a reboot only when the node's own network
-# stack (ifupdown, /etc/network/interfaces) re-applies it, which is what seed 004 must persist.
+# has no dummy driver, so eth1 is one end of a veth pair (peer eth1-peer). A lab node's reboot keeps
+# the container's network namespace (a real reboot loses every runtime address and route), so the
+# pair is deleted and made anew, empty, at every boot before networking.service: an address or route
+# on eth1 survives a reboot only when the node's own network stack (ifupdown,
+# /etc/network/interfaces) re-applies it, which is what seed 004 must persist.
 cat > /etc/systemd/system/cni-ovs-lab-uplink.service <<'UNIT'
-# lab/nodes/cni/nsx.sh: the NSX uplink eth1 (veth, peer eth1-peer), no address.
+# lab/nodes/cni/nsx.sh: the NSX uplink eth1 (veth, peer eth1-peer), made anew without any address
+# or route at every boot (as a real reboot leaves an interface).
 [Unit]
-Description=lab NSX uplink eth1 (a veth with no configuration of its own)
+Description=lab NSX uplink eth1 (a veth re-created empty at boot)
 DefaultDependencies=no
 Before=network-pre.target networking.service
 Wants=network-pre.target
@@ -211,7 +214,7 @@ Wants=network-pre.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh -c 'ip link show eth1 >/dev/null 2>&1 || ip link add eth1 type veth peer name eth1-peer; ip link set eth1-peer up'
+ExecStart=/bin/sh -c 'ip link del eth1 2>/dev/null; ip link add eth1 type veth peer name eth1-peer && ip link set eth1-peer up'
 
 [Install]
 WantedBy=sysinit.target
