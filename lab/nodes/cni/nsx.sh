@@ -30,7 +30,7 @@ cat > /usr/local/lib/cni-ovs-lab/nsx-bootstrap <<'BOOTSTRAP'
 #!/bin/bash
 # SIMULATED nsx-ncp-bootstrap kernel-module install: written by lab/nodes/cni/nsx.sh (see there).
 set -euo pipefail
-R=$(uname -r) M=/lib/modules/$(uname -r)
+R=$(uname -r); M=/lib/modules/$R
 w=$M/weak-updates/openvswitch b=$M/nsx/usr-ovs-kmod-backup k=$M/kernel/net/openvswitch
 NSX_OVS_VERSION=${NSX_OVS_VERSION:-2.17.6.nsx.22917520}
 VERMAGIC="$R SMP preempt mod_unload modversions"
