@@ -7,13 +7,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: uplink_config
-short_description: Render an uplink's IPv4 addresses and static routes as ifupdown and RHEL ifcfg configuration
+short_description: Render an uplink's IPv4 addresses and static routes as ifupdown, ifcfg, netplan and NetworkManager configuration
 version_added: 0.1.0
 author: cni.ovs contributors (!UNKNOWN)
 description:
   - Seed 004 (NSX node preparation) says the IP address and static routes of the uplink (C(ovs_uplink_port)) must be
     persisted so the API server stays reachable after a reboot, in C(/etc/network/interfaces) on Ubuntu and in
-    C(/etc/sysconfig/network-scripts/ifcfg-<if>) on RHEL.
+    C(/etc/sysconfig/network-scripts/ifcfg-<if>) on RHEL; hosts whose stack is netplan (Ubuntu 18.04+) or
+    NetworkManager keyfiles (RHEL 9/10) get a netplan file or a keyfile of their own.
   - The input is either a configuration dict (O(_input) with C(interface), C(addresses), C(gateway), C(routes),
     C(mtu), C(hwaddr)) or, with O(addr_json) and O(route_json), the name of the interface whose live configuration
     is read from C(ip -j addr show dev IF) and C(ip -j -4 route show dev IF).
@@ -78,6 +79,18 @@ _value:
       type: str
     routes:
       description: Text of C(route-<if>) (empty when there are no static routes).
+      type: str
+    netplan:
+      description: A netplan file defining C(ethernets.<if>) (C(dhcp4 false), C(addresses), C(mtu), C(macaddress), the
+        default route as C(to 0.0.0.0/0), routes without a gateway as C(scope link)). Accepted by C(netplan generate)
+        of Debian 12's netplan 0.106 (tested).
+      type: str
+    keyfile:
+      description: A NetworkManager keyfile (C(id) RV(_value.keyfile_id), a C(uuid) derived from the interface name, C(method=manual),
+        C(address1=A/P,GW), C(routeN=DST,GW)). Accepted by C(nmcli --offline) of NetworkManager 1.42 (tested).
+      type: str
+    keyfile_id:
+      description: The connection id of the keyfile, C(cni-ovs-<if>).
       type: str
     skipped:
       description: What was seen on the live interface and is not persisted.

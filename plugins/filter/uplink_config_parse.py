@@ -7,13 +7,20 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: uplink_config_parse
-short_description: Read an uplink's IPv4 configuration back from ifupdown, ifcfg or route file text
+short_description: Read an uplink's IPv4 configuration back from ifupdown, ifcfg, route, netplan or keyfile text
 version_added: 0.1.0
 author: cni.ovs contributors (!UNKNOWN)
 description:
   - The reverse of P(cni.ovs.uplink_config#filter); it parses the C(iface <if> inet static) stanza of an ifupdown file,
-    an C(ifcfg-<if>) file, or a C(route-<if>) file (C(ip route) argument lines) into the normalised configuration,
-    so a written file can be compared with what was meant.
+    an C(ifcfg-<if>) file, a C(route-<if>) file (C(ip route) argument lines), the C(ethernets.<if>) definition of a
+    netplan file, or a NetworkManager keyfile bound to the interface, into the normalised configuration, so a written
+    file can be compared with what was meant.
+  - "With O(layout=netplan_defines) or O(layout=keyfile_binds) it answers another question, for the conflict checks:
+    whether a netplan file defines the interface (the list of device types it is defined under, by key or
+    C(set-name); empty when none), or whether a keyfile is a profile NetworkManager would activate on it at boot
+    (C(interface-name) and C(autoconnect) not false)."
+  - "Netplan definitions with settings this role does not write (C(dhcp4: true), C(match), C(set-name), a route
+    C(metric) or C(table)) and keyfiles with C(method=auto) are errors: they do not describe a static uplink."
   - Errors (a non-static method, a second stanza for the interface, a line that is not C(KEY=value), an invalid
     interface name, text that is not a string) name the value.
 options:
@@ -22,10 +29,10 @@ options:
     type: str
     required: true
   layout:
-    description: V(ifupdown), V(ifcfg) or V(routes).
+    description: The file format, or one of the two conflict questions.
     type: str
     required: true
-    choices: [ifupdown, ifcfg, routes]
+    choices: [ifupdown, ifcfg, routes, netplan, keyfile, netplan_defines, keyfile_binds]
   interface:
     description: The interface name.
     type: str
@@ -36,20 +43,27 @@ EXAMPLES = r"""
 - name: The written stanza reads back as the configuration
   ansible.builtin.assert:
     that: (interfaces.content | b64decode | cni.ovs.uplink_config_parse('ifupdown', 'eth1')) == uplink.config
+
+- name: Does another netplan file define the uplink already
+  ansible.builtin.set_fact:
+    defined_under: "{{ cloud_init_yaml.content | b64decode | cni.ovs.uplink_config_parse('netplan_defines', 'eth1') }}"
 """
 
 RETURN = r"""
 _value:
-  description: The configuration dict (see P(cni.ovs.uplink_config#filter)); for V(routes) the list of C({dst, via}).
+  description: The configuration dict (see P(cni.ovs.uplink_config#filter)); for V(routes) the list of C({dst, via});
+    for V(netplan_defines) a list of device types; for V(keyfile_binds) a bool.
   type: raw
 """
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cni.ovs.plugins.module_utils._netcfg import NetcfgError, parse_ifcfg, parse_ifupdown, parse_routes
+from ansible_collections.cni.ovs.plugins.module_utils._netcfg import keyfile_binds, netplan_defines, parse_keyfile, parse_netplan
 from ansible_collections.cni.ovs.plugins.module_utils._netcfg import _short
 
-PARSERS = {'ifupdown': parse_ifupdown, 'ifcfg': parse_ifcfg, 'routes': parse_routes}
+PARSERS = {'ifupdown': parse_ifupdown, 'ifcfg': parse_ifcfg, 'routes': parse_routes, 'netplan': parse_netplan,
+           'keyfile': parse_keyfile, 'netplan_defines': netplan_defines, 'keyfile_binds': keyfile_binds}
 
 
 def uplink_config_parse(text, layout, interface):

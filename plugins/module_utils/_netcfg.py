@@ -11,7 +11,9 @@ configuration so the API server stays reachable after a reboot:
 
 * Debian/Ubuntu ifupdown: an ``iface <if> inet static`` stanza (``/etc/network/interfaces``),
   static routes as ``up``/``down`` lines;
-* RHEL-family: ``/etc/sysconfig/network-scripts/ifcfg-<if>`` plus ``route-<if>``.
+* RHEL-family: ``/etc/sysconfig/network-scripts/ifcfg-<if>`` plus ``route-<if>``;
+* netplan (Ubuntu 18.04+, cloud images): a file of its own in ``/etc/netplan``;
+* NetworkManager keyfiles (RHEL 9/10 without ifcfg): ``/etc/NetworkManager/system-connections/<id>.nmconnection``.
 
 Everything here takes text and data and returns data: the live configuration from
 ``ip -j addr show dev IF`` / ``ip -j -4 route show dev IF``, validation, rendering, and parsing
@@ -23,9 +25,16 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import uuid
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - PyYAML comes with ansible-core on the controller
+    yaml = None
 
 __all__ = ['NetcfgError', 'config_from_ip_json', 'normalize_config', 'render_ifupdown', 'parse_ifupdown',
-           'render_ifcfg', 'parse_ifcfg', 'render_routes', 'parse_routes', 'build']
+           'render_ifcfg', 'parse_ifcfg', 'render_routes', 'parse_routes', 'render_netplan', 'parse_netplan',
+           'netplan_defines', 'keyfile_id', 'render_keyfile', 'parse_keyfile', 'keyfile_binds', 'build']
 
 # Kernel interface names (dev_valid_name): 1-15 bytes, not "." or "..", no "/", ":" or whitespace.
 # Stricter here: ASCII letters, digits and _ . @ -, and no leading "-" (it would read as an option of ip).
@@ -207,6 +216,9 @@ def _normalize_routes(routes, interface, ifaces=None):
             if isinstance(exc, NetcfgError):
                 raise
             raise NetcfgError('route destination %s is not a valid IPv4 CIDR (for example 10.0.0.0/8)' % (_short(r['dst']),))
+        if net.prefixlen == 0:
+            raise NetcfgError('route destination %s is the default route: give its gateway as gateway (one default route '
+                              'per uplink)' % (_short(r['dst']),))
         if net in seen:
             raise NetcfgError('route destination %s is listed twice (from %s)' % (net, _short(r['dst'])))
         seen.add(net)
@@ -481,17 +493,229 @@ def parse_routes(text, interface):
     return _normalize_routes(routes, interface)
 
 
+# netplan device types whose definitions are keyed by interface name (netplan(5), "network:" mapping).
+NETPLAN_TYPES = ('ethernets', 'bonds', 'bridges', 'vlans', 'wifis', 'modems', 'tunnels', 'vrfs', 'dummy-devices',
+                 'virtual-ethernets', 'nm-devices')
+
+
+def _q(text):
+    """A YAML double-quoted scalar (JSON string syntax is valid YAML; no MAC read as a base-60 number)."""
+    return json.dumps(text)
+
+
+def render_netplan(cfg):
+    """A netplan file of its own (``/etc/netplan/<name>.yaml``) defining the uplink in ``ethernets``.
+
+    The default route is written as ``to: 0.0.0.0/0`` (read by every netplan release since Ubuntu 18.04; ``to:
+    default`` needs 0.103, ``gateway4`` is deprecated); a route without a gateway as ``scope: link``. ``dhcp4: false``
+    makes the definition static. The MAC, when known, is ``macaddress`` (sets it, as ifupdown's ``hwaddress``).
+    """
+    cfg = normalize_config(cfg)
+    i = cfg['interface']
+    lines = ['%s (seed 004: uplink %s persisted)' % (MARK, i), 'network:', '  version: 2', '  ethernets:',
+             '    %s:' % _q(i), '      dhcp4: false',
+             '      addresses: [%s]' % ', '.join(_q(a) for a in cfg['addresses'])]
+    if cfg['mtu']:
+        lines.append('      mtu: %d' % cfg['mtu'])
+    if cfg['hwaddr']:
+        lines.append('      macaddress: %s' % _q(cfg['hwaddr']))
+    routes = ([{'dst': '0.0.0.0/0', 'via': cfg['gateway']}] if cfg['gateway'] else []) + cfg['routes']
+    if routes:
+        lines.append('      routes:')
+    for r in routes:
+        lines.append('        - to: %s' % _q(r['dst']))
+        lines.append('          %s' % ('via: %s' % _q(r['via']) if r['via'] else 'scope: link'))
+    return '\n'.join(lines) + '\n'
+
+
+def _netplan_network(text, what):
+    _check_text(text)
+    if yaml is None:
+        raise NetcfgError('reading netplan files needs PyYAML')
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise NetcfgError('%s is not valid YAML: %s' % (what, _cut(str(exc).replace('\n', ' '), 160)))
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get('network', {}), dict):
+        raise NetcfgError('%s is not a netplan file (a mapping with a "network" mapping)' % what)
+    return data.get('network') or {}
+
+
+def netplan_defines(text, interface):
+    """The netplan device types (``ethernets``, ``bonds``, ...) under which netplan ``text`` defines ``interface``,
+    by its key or by ``set-name``; ``[]`` when it does not. Invalid YAML is an error (netplan would refuse it too)."""
+    check_ifname(interface)
+    network = _netplan_network(text, 'netplan file')
+    found = []
+    for kind in NETPLAN_TYPES:
+        defs = network.get(kind) or {}
+        if not isinstance(defs, dict):
+            raise NetcfgError('netplan file: network.%s is not a mapping' % kind)
+        for name, body in defs.items():
+            if str(name) == interface or (isinstance(body, dict) and str(body.get('set-name', '')) == interface):
+                found.append(kind)
+                break
+    return found
+
+
+def parse_netplan(text, interface):
+    """Read back the ``ethernets.<interface>`` definition of netplan ``text`` as a configuration dict.
+
+    Refused: no such definition, DHCP enabled, keys this role does not write (they would be lost or change the
+    meaning: ``match``, ``set-name``, ``routing-policy``, a route with ``table``/``metric``/``type``/``from``...).
+    """
+    check_ifname(interface)
+    network = _netplan_network(text, 'netplan file')
+    body = (network.get('ethernets') or {}).get(interface)
+    if not isinstance(body, dict):
+        raise NetcfgError('no "ethernets: %s:" definition found' % interface)
+    known = {'dhcp4', 'dhcp6', 'addresses', 'mtu', 'macaddress', 'routes', 'gateway4'}
+    unknown = sorted(str(k) for k in set(body) - known)
+    if unknown:
+        raise NetcfgError('ethernets.%s has key(s) %s this role does not write (allowed: %s)'
+                          % (interface, _cut(', '.join(unknown)), ', '.join(sorted(known))))
+    for key in ('dhcp4', 'dhcp6'):
+        if body.get(key) not in (None, False, 'false', 'no', 'off'):
+            raise NetcfgError('ethernets.%s has %s: %s, not a static configuration' % (interface, key, _short(body.get(key))))
+    addrs = body.get('addresses') or []
+    if not isinstance(addrs, list):
+        raise NetcfgError('ethernets.%s addresses is not a list: %s' % (interface, _short(addrs)))
+    gateway, routes = body.get('gateway4'), []
+    raw_routes = body.get('routes') or []
+    if not isinstance(raw_routes, list):
+        raise NetcfgError('ethernets.%s routes is not a list: %s' % (interface, _short(raw_routes)))
+    for r in raw_routes:
+        if not isinstance(r, dict) or 'to' not in r:
+            raise NetcfgError('ethernets.%s route %s has no "to"' % (interface, _short(r)))
+        extra = sorted(str(k) for k in set(r) - {'to', 'via', 'scope'})
+        if extra or r.get('scope', 'link' if 'via' not in r else None) not in (None, 'link'):
+            raise NetcfgError('ethernets.%s route %s has settings this role does not write (allowed: to, via, scope: link)'
+                              % (interface, _short(r)))
+        dst = str(r['to'])
+        if dst in ('default', '0.0.0.0/0'):
+            if gateway is not None and str(r.get('via')) != gateway:
+                raise NetcfgError('ethernets.%s has two default routes (%s and %s)' % (interface, gateway, _short(r.get('via'))))
+            gateway = r.get('via')
+            continue
+        routes.append({'dst': dst, 'via': r.get('via')})
+    mac = body.get('macaddress')
+    return normalize_config({'interface': interface, 'addresses': [str(a) for a in addrs], 'gateway': gateway,
+                             'routes': routes, 'mtu': body.get('mtu'), 'hwaddr': None if mac is None else str(mac)})
+
+
+def keyfile_id(interface):
+    """The NetworkManager connection id (and file name stem) of the uplink's profile."""
+    return 'cni-ovs-%s' % check_ifname(interface)
+
+
+def render_keyfile(cfg):
+    """A NetworkManager keyfile (``/etc/NetworkManager/system-connections/cni-ovs-<if>.nmconnection``, mode 0600).
+
+    In the layout ``nmcli`` 1.42 writes: the gateway after the first address (``address1=A/P,GW``), routes as
+    ``routeN=DST,GW``; ``uuid`` is derived from the interface name (stable across re-runs, so a re-run writes the same
+    bytes); ``[ethernet] mac-address`` binds the profile to the device's MAC when it is known.
+    """
+    cfg = normalize_config(cfg)
+    i = cfg['interface']
+    conn_id = keyfile_id(i)
+    lines = ['%s (seed 004: uplink %s persisted)' % (MARK, i), '[connection]', 'id=%s' % conn_id,
+             'uuid=%s' % uuid.uuid5(uuid.NAMESPACE_URL, 'cni.ovs.nsx_node_prep/%s' % i), 'type=ethernet',
+             'interface-name=%s' % i, 'autoconnect=true', '', '[ethernet]']
+    if cfg['hwaddr']:
+        lines.append('mac-address=%s' % cfg['hwaddr'].upper())
+    if cfg['mtu']:
+        lines.append('mtu=%d' % cfg['mtu'])
+    lines += ['', '[ipv4]', 'method=manual']
+    for n, a in enumerate(cfg['addresses'], 1):
+        lines.append('address%d=%s%s' % (n, a, ',%s' % cfg['gateway'] if n == 1 and cfg['gateway'] else ''))
+    if not cfg['gateway']:
+        lines.append('never-default=true')
+    for n, r in enumerate(cfg['routes'], 1):
+        lines.append('route%d=%s%s' % (n, r['dst'], ',%s' % r['via'] if r['via'] else ''))
+    lines += ['', '[ipv6]', 'method=ignore']
+    return '\n'.join(lines) + '\n'
+
+
+def _keyfile_sections(text):
+    _check_text(text)
+    sections, current = {}, None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith('#') or line.startswith(';'):
+            continue
+        if line.startswith('[') and line.endswith(']'):
+            current = sections.setdefault(line[1:-1].strip(), {})
+            continue
+        if current is None or '=' not in line:
+            raise NetcfgError('keyfile line %s is not inside a [section] as key=value' % _short(line))
+        k, v = line.split('=', 1)
+        current[k.strip()] = v.strip()
+    return sections
+
+
+def keyfile_binds(text, interface):
+    """True when the keyfile ``text`` is a profile that NetworkManager would activate on ``interface`` at boot
+    (``interface-name`` is it, and ``autoconnect`` is not false)."""
+    check_ifname(interface)
+    conn = _keyfile_sections(text).get('connection', {})
+    return conn.get('interface-name') == interface and conn.get('autoconnect', 'true').lower() not in ('false', 'no', '0')
+
+
+def parse_keyfile(text, interface):
+    """Read back a NetworkManager keyfile bound to ``interface`` as a configuration dict (``ipv4.method=manual`` only;
+    ``address1=A/P,GW`` and ``gateway=GW`` both read)."""
+    check_ifname(interface)
+    sections = _keyfile_sections(text)
+    conn = sections.get('connection', {})
+    if conn.get('interface-name') != interface:
+        raise NetcfgError('keyfile interface-name=%s, expected %s' % (_cut(str(conn.get('interface-name'))), interface))
+    if conn.get('type') not in ('ethernet', '802-3-ethernet'):
+        raise NetcfgError('keyfile type=%s, expected ethernet' % _cut(str(conn.get('type'))))
+    ipv4 = sections.get('ipv4', {})
+    if ipv4.get('method') != 'manual':
+        raise NetcfgError('keyfile ipv4.method=%s, not a static (manual) configuration' % _cut(str(ipv4.get('method'))))
+    addresses, gateway = [], ipv4.get('gateway') or None
+    for n in range(1, 1000):
+        value = ipv4.get('address%d' % n)
+        if value is None:
+            break
+        parts = [p.strip() for p in value.rstrip(';').split(',')]
+        addresses.append(parts[0])
+        if len(parts) > 1 and parts[1]:
+            if gateway not in (None, parts[1]):
+                raise NetcfgError('keyfile has two gateways (%s and %s)' % (gateway, _cut(parts[1])))
+            gateway = parts[1]
+    routes = []
+    for n in range(1, 1000):
+        value = ipv4.get('route%d' % n)
+        if value is None:
+            break
+        parts = [p.strip() for p in value.rstrip(';').split(',')]
+        if len(parts) > 2 or ipv4.get('route%d_options' % n):
+            raise NetcfgError('keyfile route%d=%s has a metric or options this role does not write' % (n, _cut(value)))
+        routes.append({'dst': parts[0], 'via': parts[1] if len(parts) > 1 and parts[1] not in ('', '0.0.0.0') else None})
+    eth = sections.get('ethernet', sections.get('802-3-ethernet', {}))
+    return normalize_config({'interface': interface, 'addresses': addresses, 'gateway': gateway, 'routes': routes,
+                             'mtu': eth.get('mtu') or None, 'hwaddr': eth.get('mac-address') or None})
+
+
 def build(cfg):
     """Render every layout for ``cfg``, parse each back and compare (raises ``NetcfgError`` on a mismatch).
 
-    Returns ``{'config', 'ifupdown', 'ifcfg', 'routes'}``.
+    Returns ``{'config', 'ifupdown', 'ifcfg', 'routes', 'netplan', 'keyfile', 'keyfile_id'}``.
     """
     cfg = normalize_config(cfg)
-    out = {'config': cfg, 'ifupdown': render_ifupdown(cfg), 'ifcfg': render_ifcfg(cfg), 'routes': render_routes(cfg)}
+    out = {'config': cfg, 'ifupdown': render_ifupdown(cfg), 'ifcfg': render_ifcfg(cfg), 'routes': render_routes(cfg),
+           'netplan': render_netplan(cfg), 'keyfile': render_keyfile(cfg), 'keyfile_id': keyfile_id(cfg['interface'])}
     back_deb = parse_ifupdown(out['ifupdown'], cfg['interface'])
     back_rh = parse_ifcfg(out['ifcfg'], cfg['interface'])
     back_rh['routes'] = parse_routes(out['routes'], cfg['interface'])
-    for name, back in (('ifupdown', back_deb), ('ifcfg', back_rh)):
+    checks = [('ifupdown', back_deb), ('ifcfg', back_rh), ('keyfile', parse_keyfile(out['keyfile'], cfg['interface']))]
+    if yaml is not None:
+        checks.append(('netplan', parse_netplan(out['netplan'], cfg['interface'])))
+    for name, back in checks:
         if back != cfg:
             raise NetcfgError('the rendered %s configuration does not parse back to the same values: %r != %r'
                               % (name, back, cfg))

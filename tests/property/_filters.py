@@ -67,7 +67,8 @@ def uplink_configs(draw):
         gateway = _host_in(draw, draw(st.sampled_from(ifaces)), ifaces)
     routes, dsts = [], set()
     for _route in range(draw(st.integers(min_value=0, max_value=4))):
-        dst = ipaddress.ip_interface('%s/%d' % (draw(st.ip_addresses(v=4)), draw(st.integers(min_value=0, max_value=32))))
+        # /0 is the default route, given as gateway (a /0 route is refused: test_uplink_default_route_as_route_is_refused)
+        dst = ipaddress.ip_interface('%s/%d' % (draw(st.ip_addresses(v=4)), draw(st.integers(min_value=1, max_value=32))))
         if dst.network in dsts:
             continue
         dsts.add(dst.network)

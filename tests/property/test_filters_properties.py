@@ -48,9 +48,22 @@ def test_uplink_render_then_parse_round_trips(cfg):
     back['routes'] = uplink_config_parse(out['routes'], 'routes', cfg['interface'])
     assert back == want
     assert (out['routes'] == '') == (not cfg['routes'])
+    assert uplink_config_parse(out['netplan'], 'netplan', cfg['interface']) == want
+    assert uplink_config_parse(out['keyfile'], 'keyfile', cfg['interface']) == want
+    assert uplink_config_parse(out['netplan'], 'netplan_defines', cfg['interface']) == ['ethernets']
+    assert uplink_config_parse(out['keyfile'], 'keyfile_binds', cfg['interface']) is True
     # rendering is a function of the normalised configuration: rendering that again gives the same texts
     again = uplink_config(out['config'])
-    assert (again['ifupdown'], again['ifcfg'], again['routes']) == (out['ifupdown'], out['ifcfg'], out['routes'])
+    keys = ('ifupdown', 'ifcfg', 'routes', 'netplan', 'keyfile')
+    assert [again[k] for k in keys] == [out[k] for k in keys]
+
+
+@FAST
+@given(st.ip_addresses(v=4), st.none() | st.just('198.18.0.1'))
+def test_uplink_default_route_as_route_is_refused(ip, via):
+    # the default route is the gateway; as a route it would be read back as the gateway by netplan/keyfile
+    with pytest.raises(AnsibleError, match=r"route destination .* is the default route: give its gateway as gateway"):
+        uplink_config({'interface': 'eth1', 'addresses': ['198.18.0.11/24'], 'routes': [{'dst': '%s/0' % ip, 'via': via}]})
 
 
 @FAST

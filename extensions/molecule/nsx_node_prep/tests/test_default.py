@@ -9,6 +9,7 @@ import json
 
 ADDR = {"lab-node-1": "198.18.0.11", "lab-node-2": "198.18.0.12", "lab-node-3": "198.18.0.13"}
 STATE = "/var/lib/cni-ovs/nsx-node-prep/state.json"
+KEYFILE = "/etc/NetworkManager/system-connections/cni-ovs-eth0.nmconnection"
 
 
 def _name(host):
@@ -24,6 +25,17 @@ def test_uplink_persisted(host):
             assert line in ifcfg.splitlines(), (line, ifcfg)
         route = host.file("/etc/sysconfig/network-scripts/route-eth0").content_string
         assert "198.19.7.0/24 via 198.18.0.1 dev eth0" in route.splitlines(), route
+    elif name == "lab-node-2":  # NetworkManager keyfile
+        keyfile = host.file(KEYFILE)
+        # NetworkManager ignores keyfiles that others can read
+        assert (keyfile.user, keyfile.group, keyfile.mode) == ("root", "root", 0o600)
+        lines = keyfile.content_string.splitlines()
+        for line in ("id=cni-ovs-eth0", "type=ethernet", "interface-name=eth0", "method=manual",
+                     "address1=%s/24,198.18.0.1" % ADDR[name], "route1=198.19.7.0/24,198.18.0.1"):
+            assert line in lines, (line, lines)
+        # the real parser reads it back the same (nmcli --offline, NetworkManager 1.42)
+        out = host.run("nmcli --offline connection modify ipv4.dns '' < %s" % KEYFILE)
+        assert out.rc == 0 and "address1=%s/24,198.18.0.1" % ADDR[name] in out.stdout.splitlines(), out.stderr
     else:
         text = host.file("/etc/network/interfaces").content_string
         # the stock file is kept around the block
@@ -45,6 +57,10 @@ def test_originals_recorded_and_backed_up(host):
         backup = host.file(ifcfg["backup"])
         assert backup.mode == 0o600 and "BOOTPROTO=dhcp" in backup.content_string
         assert files["/etc/sysconfig/network-scripts/route-eth0"] == {"existed": False, "backup": None}
+    elif name == "lab-node-2":
+        # created by prep: cleanup removes it; the layout is kept for cleanup's apply handler
+        assert files == {KEYFILE: {"existed": False, "backup": None}}
+        assert json.loads(state.content_string)["layout"] == "networkmanager"
     else:
         rec = files["/etc/network/interfaces"]
         backup = host.file(rec["backup"])

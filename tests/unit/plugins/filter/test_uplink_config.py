@@ -34,7 +34,7 @@ def test_errors_are_filter_errors():
         uc.uplink_config({'interface': 'eth0', 'addresses': ['1.2.3.4/99']})
     with pytest.raises(AnsibleFilterError, match="uplink_config: interface 'eth7' not found"):
         uc.uplink_config('eth7', addr_json=ADDR, route_json=ROUTE)
-    with pytest.raises(AnsibleFilterError, match="layout 'yaml' is not one of ifcfg, ifupdown, routes"):
+    with pytest.raises(AnsibleFilterError, match="layout 'yaml' is not one of ifcfg, ifupdown, keyfile, keyfile_binds, netplan, netplan_defines, routes"):
         up.uplink_config_parse('', 'yaml', 'eth0')
     with pytest.raises(AnsibleFilterError, match='ifcfg line .* is not KEY=value'):
         up.uplink_config_parse('garbage\n', 'ifcfg', 'eth0')

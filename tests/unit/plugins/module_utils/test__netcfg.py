@@ -164,3 +164,111 @@ def test_nsx_node_prep_preflight_uses_the_same_interface_name_rule():
     rule = next(c for c in that if c.startswith('nsx_node_prep_uplink is string'))
     assert re.search(r"match\('(.*?)'\)", rule).group(1) == '^%s$' % n.IFNAME_RE.pattern
     assert "not in ['.', '..']" in rule
+
+
+# --- netplan and NetworkManager keyfiles (layouts netplan, networkmanager) ---
+
+REAL = {'interface': 'eth1', 'addresses': ['172.16.1.4/24', '172.16.2.4/24'], 'gateway': '172.16.1.1',
+        'routes': [{'dst': '10.0.0.0/8', 'via': '172.16.1.1'}, {'dst': '10.9.0.0/16', 'via': None}],
+        'mtu': 9000, 'hwaddr': '00:11:22:33:44:55'}
+
+
+def test_netplan_and_keyfile_render_and_read_back():
+    out = n.build(REAL)
+    assert n.parse_netplan(out['netplan'], 'eth1') == REAL
+    assert n.parse_keyfile(out['keyfile'], 'eth1') == REAL
+    assert out['keyfile_id'] == 'cni-ovs-eth1'
+    # the MAC is quoted: an unquoted 00:11:22:33:44:55 is a base-60 integer to a YAML 1.1 reader
+    assert '      macaddress: "00:11:22:33:44:55"\n' in out['netplan']
+    assert '        - to: "0.0.0.0/0"\n          via: "172.16.1.1"\n' in out['netplan']
+    assert '        - to: "10.9.0.0/16"\n          scope: link\n' in out['netplan']
+    assert 'address1=172.16.1.4/24,172.16.1.1\naddress2=172.16.2.4/24\n' in out['keyfile']
+    # the uuid is derived from the interface: a re-run renders the same bytes
+    assert n.build(dict(REAL))['keyfile'] == out['keyfile']
+    assert n.build(dict(REAL, interface='eth2', addresses=['172.16.1.5/24']))['keyfile'] != out['keyfile']
+
+
+def test_what_the_real_tools_wrote_back_reads_as_the_same_configuration():
+    # netplan get (0.106) and nmcli --offline (1.42.4) output of our renderings: same values
+    assert n.parse_netplan(fixture('netplan-0.106-get-eth1.yaml'), 'eth1') == REAL
+    assert n.parse_keyfile(fixture('nmcli-1.42.4-offline-eth1.nmconnection'), 'eth1') == REAL
+    # a profile nmcli made itself (no autoconnect key: NetworkManager's default is yes)
+    made = fixture('nmcli-1.42.4-add-eth1.nmconnection')
+    assert n.keyfile_binds(made, 'eth1') and not n.keyfile_binds(made, 'eth0')
+    assert n.parse_keyfile(made, 'eth1') == REAL
+
+
+def test_no_gateway_keyfile_never_default_and_netplan_without_default_route():
+    cfg = dict(REAL, gateway=None)
+    out = n.build(cfg)
+    assert 'never-default=true\n' in out['keyfile'] and 'address1=172.16.1.4/24\n' in out['keyfile']
+    assert '0.0.0.0/0' not in out['netplan']
+    assert n.parse_netplan(out['netplan'], 'eth1') == cfg
+
+
+def test_netplan_defines_by_key_or_set_name_and_in_any_device_type():
+    cloud = 'network:\n  version: 2\n  ethernets:\n    eth1:\n      dhcp4: true\n'
+    assert n.netplan_defines(cloud, 'eth1') == ['ethernets']
+    assert n.netplan_defines(cloud, 'eth0') == []
+    renamed = 'network:\n  ethernets:\n    nic0:\n      match: {macaddress: "00:11:22:33:44:55"}\n      set-name: eth1\n'
+    assert n.netplan_defines(renamed, 'eth1') == ['ethernets']
+    assert n.netplan_defines('network:\n  bonds:\n    eth1: {interfaces: [a, b]}\n', 'eth1') == ['bonds']
+    assert n.netplan_defines('', 'eth1') == [] and n.netplan_defines('# only a comment\n', 'eth1') == []
+
+
+@pytest.mark.parametrize('text, message', [
+    ('network: [', 'not valid YAML'),
+    ('- a list\n', 'not a netplan file'),
+    ('network:\n  ethernets: [eth1]\n', 'network.ethernets is not a mapping'),
+])
+def test_netplan_defines_refuses_what_netplan_would_refuse(text, message):
+    with pytest.raises(n.NetcfgError, match=message):
+        n.netplan_defines(text, 'eth1')
+
+
+@pytest.mark.parametrize('body, message', [
+    ('      dhcp4: true\n', 'dhcp4: True, not a static configuration'),
+    ('      addresses: ["172.16.1.4/24"]\n      match: {name: "e*"}\n', r"key\(s\) match this role does not write"),
+    ('      addresses: ["172.16.1.4/24"]\n      routes: [{to: 10.0.0.0/8, via: 172.16.1.1, metric: 5}]\n',
+     'has settings this role does not write'),
+    ('      addresses: ["172.16.1.4/24"]\n      routes: [{to: default, via: 172.16.1.1}, {to: 0.0.0.0/0, via: 172.16.1.2}]\n',
+     'two default routes'),
+    ('      addresses: 172.16.1.4/24\n', 'addresses is not a list'),
+])
+def test_parse_netplan_refuses_what_it_does_not_write(body, message):
+    with pytest.raises(n.NetcfgError, match=message):
+        n.parse_netplan('network:\n  ethernets:\n    eth1:\n' + body, 'eth1')
+
+
+def test_parse_netplan_reads_gateway4_and_to_default():
+    text = 'network:\n  ethernets:\n    eth1:\n      addresses: [172.16.1.4/24]\n      gateway4: 172.16.1.1\n'
+    assert n.parse_netplan(text, 'eth1')['gateway'] == '172.16.1.1'
+    text = 'network:\n  ethernets:\n    eth1:\n      addresses: [172.16.1.4/24]\n      routes: [{to: default, via: 172.16.1.1}]\n'
+    assert n.parse_netplan(text, 'eth1')['gateway'] == '172.16.1.1'
+    with pytest.raises(n.NetcfgError, match='no "ethernets: eth2:" definition'):
+        n.parse_netplan(text, 'eth2')
+
+
+@pytest.mark.parametrize('text, message', [
+    ('[connection]\ninterface-name=eth1\ntype=ethernet\n[ipv4]\nmethod=auto\n', 'ipv4.method=auto, not a static'),
+    ('[connection]\ninterface-name=eth2\ntype=ethernet\n[ipv4]\nmethod=manual\naddress1=172.16.1.4/24\n', 'interface-name=eth2'),
+    ('[connection]\ninterface-name=eth1\ntype=wifi\n', 'type=wifi'),
+    ('interface-name=eth1\n', 'not inside a \\[section\\]'),
+    ('[connection]\ninterface-name=eth1\ntype=ethernet\n[ipv4]\nmethod=manual\naddress1=172.16.1.4/24,172.16.1.1\n'
+     'gateway=172.16.1.2\n', 'two gateways'),
+    ('[connection]\ninterface-name=eth1\ntype=ethernet\n[ipv4]\nmethod=manual\naddress1=172.16.1.4/24\n'
+     'route1=10.0.0.0/8,172.16.1.1,100\n', 'metric or options'),
+    ('[connection]\ninterface-name=eth1\ntype=ethernet\n[ipv4]\nmethod=manual\naddress1=172.16.1.400/24\n',
+     'not a valid IPv4 CIDR'),
+])
+def test_parse_keyfile_refuses(text, message):
+    with pytest.raises(n.NetcfgError, match=message):
+        n.parse_keyfile(text, 'eth1')
+
+
+def test_keyfile_binds_only_autoconnecting_profiles_of_the_interface():
+    base = '[connection]\nid=x\ntype=ethernet\ninterface-name=eth1\n'
+    assert n.keyfile_binds(base, 'eth1')
+    assert n.keyfile_binds(base + 'autoconnect=true\n', 'eth1')
+    assert not n.keyfile_binds(base + 'autoconnect=false\n', 'eth1')
+    assert not n.keyfile_binds('[connection]\nid=x\ntype=ethernet\n', 'eth1')
