@@ -37,12 +37,23 @@ options:
     description: The interface name.
     type: str
     required: true
+  errors:
+    description: V(strict) raises on text that does not parse; V(none) returns V(null) instead (to compare another file
+      with the configuration without an error in the run, for example a DHCP definition that simply differs). Invalid
+      O(layout) and O(interface) values are errors either way.
+    type: str
+    default: strict
+    choices: [strict, none]
 """
 
 EXAMPLES = r"""
 - name: The written stanza reads back as the configuration
   ansible.builtin.assert:
     that: (interfaces.content | b64decode | cni.ovs.uplink_config_parse('ifupdown', 'eth1')) == uplink.config
+
+- name: Does cloud-init's file hold the same static definition (null when it does not parse as one, a DHCP one say)
+  ansible.builtin.set_fact:
+    same: "{{ (cloud_init_yaml.content | b64decode | cni.ovs.uplink_config_parse('netplan', 'eth1', errors='none')) == uplink.config }}"
 
 - name: Does another netplan file define the uplink already
   ansible.builtin.set_fact:
@@ -60,21 +71,29 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cni.ovs.plugins.module_utils._netcfg import NetcfgError, parse_ifcfg, parse_ifupdown, parse_routes
 from ansible_collections.cni.ovs.plugins.module_utils._netcfg import keyfile_binds, netplan_defines, parse_keyfile, parse_netplan
-from ansible_collections.cni.ovs.plugins.module_utils._netcfg import _short
+from ansible_collections.cni.ovs.plugins.module_utils._netcfg import _short, check_ifname
 
 PARSERS = {'ifupdown': parse_ifupdown, 'ifcfg': parse_ifcfg, 'routes': parse_routes, 'netplan': parse_netplan,
            'keyfile': parse_keyfile, 'netplan_defines': netplan_defines, 'keyfile_binds': keyfile_binds}
 
 
-def uplink_config_parse(text, layout, interface):
+def uplink_config_parse(text, layout, interface, errors='strict'):
     """See DOCUMENTATION."""
+    if errors not in ('strict', 'none'):
+        raise AnsibleFilterError('uplink_config_parse: errors %s is not one of none, strict' % _short(errors))
     if not isinstance(layout, str) or layout not in PARSERS:
         raise AnsibleFilterError('uplink_config_parse: layout %s is not one of %s' % (_short(layout), ', '.join(sorted(PARSERS))))
     if not isinstance(text, str):
         raise AnsibleFilterError('uplink_config_parse: input must be the file text, got %s %s' % (type(text).__name__, _short(text)))
     try:
+        check_ifname(interface)
+    except NetcfgError as exc:
+        raise AnsibleFilterError('uplink_config_parse: %s' % exc)
+    try:
         return PARSERS[layout](text, interface)
     except NetcfgError as exc:
+        if errors == 'none':
+            return None
         raise AnsibleFilterError('uplink_config_parse: %s' % exc)
 
 

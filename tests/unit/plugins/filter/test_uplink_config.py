@@ -66,3 +66,15 @@ def test_point_to_point_prefixes_still_accepted():
                             'routes': [{'dst': '10.2.0.0/16', 'via': '10.0.0.1'}], 'mtu': '9000'})
     assert out['config']['gateway'] == '10.0.0.1' and out['config']['mtu'] == 9000
     assert up.uplink_config_parse(out['ifupdown'], 'ifupdown', 'eth0') == out['config']
+
+
+def test_parse_errors_none_returns_null_for_text_that_does_not_parse():
+    dhcp = 'network:\n  ethernets:\n    eth1:\n      dhcp4: true\n'
+    assert up.uplink_config_parse(dhcp, 'netplan', 'eth1', errors='none') is None
+    with pytest.raises(AnsibleFilterError, match='dhcp4: True, not a static configuration'):
+        up.uplink_config_parse(dhcp, 'netplan', 'eth1')
+    # bad arguments stay errors
+    with pytest.raises(AnsibleFilterError, match="errors 'ignore' is not one of none, strict"):
+        up.uplink_config_parse(dhcp, 'netplan', 'eth1', errors='ignore')
+    with pytest.raises(AnsibleFilterError, match='interface name .* is not valid'):
+        up.uplink_config_parse(dhcp, 'netplan', '-eth1', errors='none')
