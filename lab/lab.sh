@@ -29,7 +29,7 @@ export LAB_KUBELET
 MAX_NODES=200
 # Components in start order; down stops them in reverse.
 COMPONENTS=(etcd kube-apiserver apiserver-forwarder kube-controller-manager kube-scheduler kwok)
-SIM_COMPONENTS=(openshift-sim)
+SIM_COMPONENTS=(openshift-sim nsx-operator-sim)
 T0=$(date +%s.%N)
 
 say() { printf '[lab] %s\n' "$*"; }
@@ -56,6 +56,7 @@ all_components() {
   printf '%s\n' "${COMPONENTS[@]}"
   [ -f "$LAB_STATE/config" ] || return 0
   grep -q '^CNI=openshift-sdn$' "$LAB_STATE/config" && echo openshift-sim
+  grep -q '^CNI=nsx$' "$LAB_STATE/config" && echo nsx-operator-sim
   return 0
 }
 
@@ -209,10 +210,14 @@ start_kwok() {
 }
 
 start_sim() {
-  [ "$CNI" = openshift-sdn ] || return 0
-  proc_start openshift-sim "$LAB_ROOT/sim/openshift_sim.py" "$LAB_PYTHON" \
-    "$LAB_ROOT/sim/openshift_sim.py" --kubeconfig "$KUBECONFIG_LAB"
-  wait_for "openshift-sim started" 20 openshift-sim grep -q "openshift-sim: running" "$LAB_LOGS/openshift-sim.log"
+  local name script
+  case $CNI in
+    openshift-sdn) name=openshift-sim script=openshift_sim.py ;;
+    nsx) name=nsx-operator-sim script=nsx_operator_sim.py ;;
+    *) return 0 ;;
+  esac
+  proc_start "$name" "$LAB_ROOT/sim/$script" "$LAB_PYTHON" "$LAB_ROOT/sim/$script" --kubeconfig "$KUBECONFIG_LAB"
+  wait_for "$name started" 20 "$name" grep -q "$name: running" "$LAB_LOGS/$name.log"
 }
 
 manifests() {
