@@ -89,8 +89,9 @@ def test_scale_down_that_takes_another_pod_stops_before_node_ips(core, apps, nam
         book = tmp_path / "k8s_members.yml"
         book.write_text(PLAYBOOK.format(kubeconfig=KUBECONFIG, namespace=namespace, label=label, departing=departing))
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0")
+                   ANSIBLE_FORCE_COLOR="0", CNI_OVS_REPORT_DIR=str(tmp_path / "reports"))
         out = subprocess.run([os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                              "-e", "ansible_python_interpreter=" + os.path.join(ROOT, ".venv", "bin", "python"),
                               str(book)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
         text = " ".join(out.stdout.split())
         assert out.returncode != 0, out.stdout[-3000:]
