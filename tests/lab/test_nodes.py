@@ -68,6 +68,18 @@ def test_node_identity(testinfra_hosts):
         assert "NODE_NAME=%s\n" % n in env and "CNI=%s\n" % CNI in env
 
 
+def test_every_node_keeps_its_own_eth0_mac(testinfra_hosts):
+    # The node image has systemd-udevd (for systemd-networkd, which applies netplan files) and
+    # one machine-id for all nodes: udev's default MACAddressPolicy=persistent would give every
+    # node's eth0 the same MAC (seen: node-to-node traffic lost). The image masks 99-default.link.
+    macs = [testinfra_hosts[n].file("/sys/class/net/eth0/address").content_string.strip() for n in NODES]
+    assert len(set(macs)) == len(macs), dict(zip(NODES, macs))
+    for n in NODES:
+        h = testinfra_hosts[n]
+        assert h.file("/etc/systemd/network/99-default.link").linked_to == "/dev/null"
+        assert h.file("/sys/class/net/eth0/addr_assign_type").content_string.strip() != "3"  # not set by udev
+
+
 # --- Open vSwitch -----------------------------------------------------------------
 
 @pytest.mark.parametrize("node", NODES)
