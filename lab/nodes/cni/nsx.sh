@@ -221,6 +221,10 @@ WantedBy=sysinit.target
 UNIT
 mkdir -p /etc/systemd/system/sysinit.target.wants
 ln -sf ../cni-ovs-lab-uplink.service /etc/systemd/system/sysinit.target.wants/cni-ovs-lab-uplink.service
+# systemd-networkd (netplan's renderer) waits for udev to initialise a link: udev runs on nsx nodes
+# (masked in the image; its default link policy stays masked there, lab/nodes/image/Containerfile).
+systemctl unmask systemd-udevd.service systemd-udevd-control.socket systemd-udevd-kernel.socket systemd-udev-trigger.service >/dev/null 2>&1
+systemctl start systemd-udevd-control.socket systemd-udevd-kernel.socket systemd-udevd.service
 ip link show eth1 >/dev/null 2>&1 || ip link add eth1 type veth peer name eth1-peer
 ip link set eth1-peer up
 nsx_kos=("$M"/weak-updates/openvswitch/*.ko) up_kos=("$M"/nsx/usr-ovs-kmod-backup/*.ko)
