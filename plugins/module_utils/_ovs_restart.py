@@ -409,20 +409,6 @@ class RestartCore:
     def _alive(self, pid):
         return pid is not None and self._connects(os.path.join(self.rundir, 'ovs-vswitchd.%d.ctl' % pid))
 
-    def _exits_soon(self, pid, grace=EXIT_GRACE):
-        """Whether ovs-vswitchd pid is gone, or goes within grace seconds.
-
-        A restore command fails with "Connection reset by peer" while a killed daemon is still
-        being torn down: its control socket may accept a connection for a moment after that, so
-        a single check right after the failure can find it alive (seen under load).
-        """
-        deadline = self.clock.monotonic() + grace
-        while self._alive(pid):
-            if self.clock.monotonic() >= deadline:
-                return False
-            self.clock.sleep(POLL)
-        return True
-
     def _pidfile_locked(self):
         """Whether a live process holds the pidfile's lock (OVS daemons lock it while they run).
 
@@ -1086,7 +1072,9 @@ class RestartCore:
         try:
             plans = self.parallel([lambda b=b: self.restore_bridge(b, info[b]['of_version'], saved[b], prepared[b]) for b in bridges])
         except Abort as exc:
-            if self._exits_soon(new_pid):
+            # a killed daemon's control socket may still accept for a moment after a command failed with
+            # "Connection reset by peer" (seen under load): give it EXIT_GRACE to go before deciding
+            if self.wait_gone(new_pid, EXIT_GRACE):
                 raise Abort('ovs-vswitchd pid %d exited during the restore: %s' % (new_pid, exc.msg))
             raise
         for bridge, plan in zip(bridges, plans):

@@ -187,8 +187,8 @@ def test_a_killed_daemon_still_tearing_down_is_reported_as_exited(tmp_path):
     ovs-vswitchd was killed, but its control socket still accepts for a moment. The core waits up to
     EXIT_GRACE for it to go before deciding whether the daemon exited or the command failed."""
     c, clock = _stopping_core(tmp_path, answers_for=0.3)
-    assert c._exits_soon(4242)
+    assert c.wait_gone(4242, core.EXIT_GRACE)
     assert 0.3 <= clock.now - 100.0 < 0.3 + 2 * core.POLL
     c, clock = _stopping_core(tmp_path, answers_for=1000)
-    assert not c._exits_soon(4242)
+    assert not c.wait_gone(4242, core.EXIT_GRACE)
     assert core.EXIT_GRACE <= clock.now - 100.0 < core.EXIT_GRACE + 2 * core.POLL
