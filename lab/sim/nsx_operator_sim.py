@@ -24,10 +24,9 @@ Run: python nsx_operator_sim.py --kubeconfig FILE [--interval 1.0] [--once]
 
 from __future__ import annotations
 
-import argparse
-import signal
 import sys
-import time
+
+import simloop  # lab/sim/simloop.py: the loop every lab simulation runs
 
 NAMESPACE, NCPINSTALL_NAMESPACE, NCPINSTALL = "nsx-system", "nsx-system-operator", "ncp-install"
 DAEMONSETS = ("nsx-node-agent", "nsx-ncp-bootstrap")
@@ -95,26 +94,7 @@ class Sim:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="nsx_operator_sim.py")
-    ap.add_argument("--kubeconfig", required=True)
-    ap.add_argument("--interval", type=float, default=1.0)
-    ap.add_argument("--once", action="store_true")
-    args = ap.parse_args(argv)
-    from kubernetes import config  # pylint: disable=import-outside-toplevel
-    sim = Sim(config.new_client_from_config(config_file=args.kubeconfig))
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    print("nsx-operator-sim: running (SIMULATION of the nsx-container-plugin-operator's NcpInstall tolerations)", flush=True)
-    while not stop:
-        try:
-            for line in sim.step():
-                print("nsx-operator-sim: %s" % line, flush=True)
-        except Exception as e:  # pylint: disable=broad-exception-caught
-            print("nsx-operator-sim: pass failed, retrying: %s" % e, flush=True)
-        if args.once:
-            break
-        time.sleep(args.interval)
-    return 0
+    return simloop.run(argv, 'nsx_operator_sim.py', 'nsx-operator-sim', "the nsx-container-plugin-operator's NcpInstall tolerations", Sim)
 
 
 if __name__ == "__main__":

@@ -37,13 +37,12 @@ Run: python openshift_sim.py --kubeconfig FILE [--interval 1.0] [--once]
 
 from __future__ import annotations
 
-import argparse
 import copy
 import datetime
 import hashlib
-import signal
 import sys
-import time
+
+import simloop  # lab/sim/simloop.py: the loop every lab simulation runs
 
 ANN = "machineconfiguration.openshift.io/"
 CURRENT, DESIRED, STATE = ANN + "currentConfig", ANN + "desiredConfig", ANN + "state"
@@ -396,26 +395,7 @@ class Sim:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="openshift_sim.py")
-    ap.add_argument("--kubeconfig", required=True)
-    ap.add_argument("--interval", type=float, default=1.0)
-    ap.add_argument("--once", action="store_true")
-    args = ap.parse_args(argv)
-    from kubernetes import config  # pylint: disable=import-outside-toplevel
-    sim = Sim(config.new_client_from_config(config_file=args.kubeconfig))
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    print("openshift-sim: running (SIMULATION of OpenShift CNO/MCO)", flush=True)
-    while not stop:
-        try:
-            for line in sim.step():
-                print(f"openshift-sim: {line}", flush=True)
-        except Exception as e:  # pylint: disable=broad-exception-caught
-            print(f"openshift-sim: pass failed, retrying: {e}", flush=True)
-        if args.once:
-            break
-        time.sleep(args.interval)
-    return 0
+    return simloop.run(argv, 'openshift_sim.py', 'openshift-sim', 'OpenShift CNO/MCO', Sim)
 
 
 if __name__ == "__main__":
