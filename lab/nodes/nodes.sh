@@ -260,15 +260,24 @@ cni_setup() {
 # output), recv and sent (its packet counts, empty when it printed none)
 probe_node() {
   out=$(podman exec "$1" cni-ovs-lab-probe --pps 1000 --duration 0.3 --grace 0.2 2>&1) || true
+  probe_counts
+}
+probe_counts() {
   recv=$(sed -n 's/.*"received": \([0-9]*\).*/\1/p' <<<"$out")
   sent=$(sed -n 's/.*"sent": \([0-9]*\).*/\1/p' <<<"$out")
 }
 
-traffic_check() {  # short probe on every node; fails when a node passes no traffic
-  local i name out recv sent rc=0
+traffic_check() {  # short probe on every node (all at once); fails when a node passes no traffic
+  local i name out recv sent rc=0 dir
+  dir=$(mktemp -d)
   for i in $(seq 1 "$NODES"); do
     name=$(node_name "$i")
-    probe_node "$name"
+    { podman exec "$name" cni-ovs-lab-probe --pps 1000 --duration 0.3 --grace 0.2 >"$dir/$name" 2>&1 || true; } &
+  done
+  wait
+  for i in $(seq 1 "$NODES"); do
+    name=$(node_name "$i")
+    out=$(cat "$dir/$name"); probe_counts
     if [ -z "$recv" ] || ((recv == 0)); then
       # Seen once in CI after a reboot of the node (nsx lab): no traffic, the node otherwise up.
       # Print what the lab's pods look like, re-run the controller stand-in, probe again.
@@ -286,6 +295,7 @@ traffic_check() {  # short probe on every node; fails when a node passes no traf
       log "$name traffic pod-a -> pod-b FAILED: $out"; rc=1
     fi
   done
+  rm -rf "$dir"
   return $rc
 }
 
@@ -352,10 +362,14 @@ cmd_up() {
   write_inventory
   write_inventory ssh
   # What each node host costs (with LAB_KUBELET=real: kubelet, containerd and the pods).
-  local rss=""
+  local rss="" dir
+  dir=$(mktemp -d)
   for i in $(seq 1 "$NODES"); do
-    rss+="$(node_name "$i") $(podman exec "$(node_name "$i")" ps -eo rss= 2>/dev/null | awk '{s+=$1} END {printf "%d", s/1024}') MiB; "
+    { podman exec "$(node_name "$i")" ps -eo rss= 2>/dev/null | awk '{s+=$1} END {printf "%d", s/1024}' >"$dir/$i"; } &
   done
+  wait
+  for i in $(seq 1 "$NODES"); do rss+="$(node_name "$i") $(cat "$dir/$i") MiB; "; done
+  rm -rf "$dir"
   log "RSS per node host (sum over its processes): $rss"
   log "up in $(( $(now_ms) - t0 )) ms"
 }
