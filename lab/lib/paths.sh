@@ -21,7 +21,7 @@ KWOK_CONFIG_BASE=$LAB_ROOT/k8s/kwok/config.d
 KWOK_CONFIG=$LAB_STATE/kwok.yaml
 # Node lease duration the kwok processes use (kubelet renews every duration/4) and the
 # controller-manager's grace period after which a node without a renewal is NotReady.
-LAB_NODE_LEASE_SECONDS=${LAB_NODE_LEASE_SECONDS:-20}
+LAB_NODE_LEASE_SECONDS=${LAB_NODE_LEASE_SECONDS:-8}
 LAB_NODE_GRACE_SECONDS=${LAB_NODE_GRACE_SECONDS:-20}
 
 # Ports, all bound on 127.0.0.1 (the API server also through a forwarder on the lab
