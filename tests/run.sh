@@ -134,6 +134,30 @@ stop_shared_lab() {
 }
 trap stop_shared_lab EXIT
 
+# side_by_side LAYER...: the layers at once, each one's output printed (and its time taken) when
+# all have ended.
+side_by_side() {
+  local l rc=0 pids=()
+  echo "===== layers side by side: $* (output printed when all end) ====="
+  for l in "$@"; do
+    (
+      s1=$(date +%s)
+      if "layer_$l" >"tests/output/layers/$l.log" 2>&1; then r=pass; else r=FAIL; fi
+      echo "$r $(( $(date +%s) - s1 ))" >"tests/output/layers/$l.result"
+    ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for l in "$@"; do
+    echo "===== layer: $l ====="
+    cat "tests/output/layers/$l.log"
+    read -r "RESULT[$l]" "TIME[$l]" <"tests/output/layers/$l.result" || RESULT[$l]=FAIL
+    [ "${RESULT[$l]}" = pass ] || rc=1
+    echo "===== layer: $l ${RESULT[$l]} (${TIME[$l]}s) ====="
+  done
+  return $rc
+}
+
 failed=0
 for l in "${layers[@]}"; do
   start=$(date +%s)
@@ -144,8 +168,14 @@ for l in "${layers[@]}"; do
     echo "===== lab: up in $(( $(date +%s) - s0 ))s (counted in lab-tests) ====="
   fi
   declare -F "layer_$l" >/dev/null || { echo "unknown layer '$l' (allowed: ${ALL_LAYERS[*]})"; exit 2; }
-  echo "===== layer: $l ====="
   mkdir -p tests/output/layers
+  # lint and sanity, when both run: side by side (each keeps about one core busy; 2 cores here).
+  [ "$l" = sanity ] && [ -n "${RESULT[sanity]:-}" ] && continue
+  if [ "$l" = lint ] && has_layer sanity && [ -z "${RESULT[sanity]:-}" ]; then
+    side_by_side lint sanity || failed=1
+    continue
+  fi
+  echo "===== layer: $l ====="
   if "layer_$l" 2>&1 | tee "tests/output/layers/$l.log"; then RESULT[$l]=pass; else RESULT[$l]=FAIL; failed=1; fi
   TIME[$l]=$(( $(date +%s) - start ))
   echo "===== layer: $l ${RESULT[$l]} (${TIME[$l]}s) ====="
