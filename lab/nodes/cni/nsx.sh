@@ -201,7 +201,9 @@ ovs-vsctl --timeout=10 set open_vswitch . external_ids:nsx-node=true "external_i
 # the container's network namespace (a real reboot loses every runtime address and route), so the
 # pair is deleted and made anew, empty, at every boot before networking.service: an address or route
 # on eth1 survives a reboot only when the node's own network stack (ifupdown,
-# /etc/network/interfaces) re-applies it, which is what seed 004 must persist.
+# /etc/network/interfaces) re-applies it, which is what seed 004 must persist. Its MAC address stays
+# the one it got first (/etc/cni-ovs-lab/eth1.mac), as a real NIC's does: a NetworkManager profile
+# the role writes is bound to it.
 cat > /etc/systemd/system/cni-ovs-lab-uplink.service <<'UNIT'
 # lab/nodes/cni/nsx.sh: the NSX uplink eth1 (veth, peer eth1-peer), made anew without any address
 # or route at every boot (as a real reboot leaves an interface).
@@ -214,7 +216,7 @@ Wants=network-pre.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh -c 'ip link del eth1 2>/dev/null; ip link add eth1 type veth peer name eth1-peer && ip link set eth1-peer up'
+ExecStart=/bin/sh -c 'ip link del eth1 2>/dev/null; mac=$$(cat /etc/cni-ovs-lab/eth1.mac 2>/dev/null); ip link add eth1 $${mac:+address $$mac} type veth peer name eth1-peer && ip link set eth1-peer up'
 
 [Install]
 WantedBy=sysinit.target
@@ -227,5 +229,7 @@ systemctl unmask systemd-udevd.service systemd-udevd-control.socket systemd-udev
 systemctl start systemd-udevd-control.socket systemd-udevd-kernel.socket systemd-udevd.service
 ip link show eth1 >/dev/null 2>&1 || ip link add eth1 type veth peer name eth1-peer
 ip link set eth1-peer up
+mkdir -p /etc/cni-ovs-lab
+[ -s /etc/cni-ovs-lab/eth1.mac ] || cat /sys/class/net/eth1/address > /etc/cni-ovs-lab/eth1.mac
 nsx_kos=("$M"/weak-updates/openvswitch/*.ko) up_kos=("$M"/nsx/usr-ovs-kmod-backup/*.ko)
 echo "$(hostname): nsx layout in $M (${#nsx_kos[@]} NSX-OVS modules, ${#up_kos[@]} upstream modules backed up)"
