@@ -136,7 +136,10 @@ start_lane_b() {
 finish_lane_b() {
   [ -n "$lane_b_pid" ] || return 0
   local rc=0
-  wait "$lane_b_pid"
+  # Not `wait`: this runs in the layer's pipeline (a subshell), and lane b is usually a child of
+  # the main shell (started with lab-tests), which `wait` here cannot wait for. Its status file is
+  # written when it ends; the pid check ends the wait if it was killed before writing it.
+  while [ ! -e tests/output/layers/molecule-lane-b.rc ] && kill -0 "$lane_b_pid" 2>/dev/null; do sleep 2; done
   echo "===== lane b: its log (tests/output/layers/molecule-lane-b.log), $(( $(date +%s) - lane_b_start ))s after it started ====="
   cat tests/output/layers/molecule-lane-b.log
   [ "$(cat tests/output/layers/molecule-lane-b.rc 2>/dev/null)" = 0 ] || rc=1

@@ -23,6 +23,12 @@ Prints a table and the raw JSON (--json FILE).
 The playbook reaches the node hosts over SSH as the normal user cniops with sudo (become), as real
 nodes are reached (--connection podman: the lab's plumbing, ~0.9 s a task).
 
+--mode daemonset (a LAB_KUBELET=real CNI=kube-ovn lab): Open vSwitch runs in the ovs-ovn DaemonSet's
+real pods; the rollout is the playbook's DaemonSet mode (the template's image switched between the
+lab image's two tags, each node's pod replaced with the module restoring the flows), and the floor
+is a bare replacement of the node's pod (deleted, nothing saved, no flag; the new pod's start
+script and the lab's controller stand-in bring the flows back).
+
 --local-nodes 3 30 100: orchestration only, without node hosts or lab (see local_mode): how the
 per-node overhead grows with N.
 """
@@ -134,6 +140,61 @@ def floor(node, script, reset):
     else:
         nx(node, 'cni-ovs-lab-pods flows >/dev/null')
     return r['longest_gap_ms']
+
+
+# DaemonSet mode (--mode daemonset, a LAB_KUBELET=real lab): Open vSwitch runs in the ovs-ovn
+# DaemonSet's real pods. The floor there is a bare pod replacement: the node's ovs-ovn pod deleted
+# with nothing saved and no flag, the DaemonSet controller's new pod starts both daemons and the
+# lab's controller stand-in (SIMULATED ovn-controller, run by the pod's start script) installs the
+# flows again: the minimum any replacement of that pod costs on that node.
+DS_NAMESPACE, DS_NAME, DS_SELECTOR = 'kube-system', 'ovs-ovn', 'app=ovs'
+DS_IMAGES = ('localhost/cni-ovs-lab/kube-ovn:v1.13.2', 'localhost/cni-ovs-lab/kube-ovn:v1.13.3')  # one lab image, two tags
+STAND_IN_FLOWS = 'ovs-ofctl dump-flows --no-stats br-int 2>/dev/null | grep -c cookie=0x1ab || true'
+
+
+def k8s_api():
+    from kubernetes import client, config  # pylint: disable=import-outside-toplevel
+    config.load_kube_config(config_file=os.path.join(STATE, 'kubeconfig'))
+    return client.CoreV1Api(), client.AppsV1Api()
+
+
+def ovs_pods(core, node):
+    return core.list_namespaced_pod(DS_NAMESPACE, label_selector=DS_SELECTOR, field_selector='spec.nodeName=%s' % node).items
+
+
+def pod_ready(pod):
+    return any(c.type == 'Ready' and c.status == 'True' for c in (pod.status.conditions or []))
+
+
+def floor_pod(core, node, timeout=180):
+    """Probe gap of a bare replacement of the node's ovs-ovn pod (see DS_* above)."""
+    old = [x for x in ovs_pods(core, node) if not x.metadata.deletion_timestamp]
+    if len(old) != 1 or not pod_ready(old[0]):
+        raise RuntimeError('%s: want one Ready ovs-ovn pod, found %s' % (node, [x.metadata.name for x in old]))
+    want = int(nx(node, STAND_IN_FLOWS).stdout.strip() or 0)
+    p = Probe(node, 9997, 'floor')
+    time.sleep(1)
+    core.delete_namespaced_pod(old[0].metadata.name, DS_NAMESPACE)
+    deadline = time.monotonic() + timeout
+    while True:
+        pods = ovs_pods(core, node)
+        new = [x for x in pods if x.metadata.uid != old[0].metadata.uid]
+        if new and len(pods) == 1 and pod_ready(new[0]) and int(nx(node, STAND_IN_FLOWS, check=False).stdout.strip() or 0) >= want:
+            break
+        if time.monotonic() > deadline:
+            p.stop()
+            raise RuntimeError('%s: the replaced ovs-ovn pod did not come back with its %d flows in %d s' % (node, want, timeout))
+        time.sleep(0.2)
+    time.sleep(1)
+    return p.stop()['longest_gap_ms']
+
+
+def lab_kubelet():
+    try:
+        with open(os.path.join(STATE, 'config'), encoding='utf-8') as f:
+            return dict(line.strip().split('=', 1) for line in f if '=' in line).get('LAB_KUBELET', 'kwok')
+    except OSError:
+        return None
 
 
 def parse_time(s):
@@ -252,6 +313,9 @@ def main():
     ap.add_argument('--connection', choices=['ssh', 'podman'], default='ssh',
                     help='how the playbook reaches the nodes: ssh as a normal user with become (real nodes), '
                          'or the lab plumbing\'s podman exec as root')
+    ap.add_argument('--mode', choices=['host', 'daemonset'], default='host',
+                    help='host: OVS as systemd services of the node hosts (the default lab); daemonset: OVS in the ovs-ovn '
+                         'DaemonSet\'s real pods (LAB_KUBELET=real lab), the floor being a bare pod replacement')
     ap.add_argument('--profile', type=int, default=15, help='print this many of the costliest tasks of a node turn')
     ap.add_argument('--floor-runs', type=int, default=3, help='floor measurements per node (median)')
     ap.add_argument('--local-nodes', type=int, nargs='*', metavar='N',
@@ -272,14 +336,31 @@ def main():
     hosts = nodes()
     if not hosts:
         sys.exit('bench/rollout: the lab has no node hosts')
-    print('bench/rollout: %d node hosts: %s; probe %d pps' % (len(hosts), ' '.join(hosts), PPS), flush=True)
+    print('bench/rollout: %d node hosts: %s; mode %s; probe %d pps' % (len(hosts), ' '.join(hosts), a.mode, PPS), flush=True)
 
     floors = {}
-    for n in hosts:
-        bare = [floor(n, FLOOR_BARE, True) for _run in range(a.floor_runs)]
-        sd = [floor(n, FLOOR_SD, False) for _run in range(a.floor_runs)]
-        floors[n] = {'bare_ms': statistics.median(bare), 'systemd_ms': statistics.median(sd), 'bare_runs': bare, 'systemd_runs': sd}
-        print('  floor %s: bare %s ms, through systemd %s ms' % (n, bare, sd), flush=True)
+    extra = {}
+    if a.mode == 'daemonset':
+        if lab_kubelet() != 'real':
+            sys.exit('bench/rollout: --mode daemonset needs the lab with real kubelets and OVS in the ovs-ovn pods: '
+                     'make lab-down; LAB_KUBELET=real CNI=kube-ovn bash lab/lab.sh up')
+        core, apps = k8s_api()
+        for n in hosts:
+            bare = [floor_pod(core, n) for _run in range(a.floor_runs)]
+            floors[n] = {'bare_ms': statistics.median(bare), 'systemd_ms': None, 'bare_runs': bare, 'systemd_runs': []}
+            print('  floor %s: bare pod replacement %s ms' % (n, bare), flush=True)
+        ds = apps.read_namespaced_daemon_set(DS_NAME, DS_NAMESPACE)
+        cur = ds.spec.template.spec.containers[0].image
+        target = DS_IMAGES[1] if cur == DS_IMAGES[0] else DS_IMAGES[0]
+        print('DaemonSet %s/%s: image %s -> %s' % (DS_NAMESPACE, DS_NAME, cur, target), flush=True)
+        extra = {'ovs_hot_upgrade_mode': 'daemonset', 'ovs_hot_upgrade_daemonset_image': target,
+                 'ovs_hot_upgrade_max_lost_packets': 5000}
+    else:
+        for n in hosts:
+            bare = [floor(n, FLOOR_BARE, True) for _run in range(a.floor_runs)]
+            sd = [floor(n, FLOOR_SD, False) for _run in range(a.floor_runs)]
+            floors[n] = {'bare_ms': statistics.median(bare), 'systemd_ms': statistics.median(sd), 'bare_runs': bare, 'systemd_runs': sd}
+            print('  floor %s: bare %s ms, through systemd %s ms' % (n, bare, sd), flush=True)
 
     bg = {n: Probe(n, BG_PORT, 'bg') for n in hosts}
     rep_dir, env = playbook_env('bench_rollout')
@@ -287,9 +368,9 @@ def main():
     inventory = SSH_INVENTORY if a.connection == 'ssh' else INVENTORY
     print('rollout over %s (%s)' % (a.connection, os.path.relpath(inventory, ROOT)), flush=True)
     res = run([os.path.join(VENV, 'ansible-playbook'), '-i', inventory, os.path.join(ROOT, 'playbooks', 'ovs_hot_upgrade.yml'),
-               '-e', json.dumps({'ovs_hot_upgrade_hosts': ':'.join(hosts), 'ovs_hot_upgrade_packages': [],
-                                 'ovs_hot_upgrade_force_restart': True, 'ovs_hot_upgrade_probe_settle_seconds': SETTLE_S,
-                                 'ovs_hot_upgrade_probe_command': ['cni-ovs-lab-probe', '--pps', str(PPS)]})],
+               '-e', json.dumps(dict({'ovs_hot_upgrade_hosts': ':'.join(hosts), 'ovs_hot_upgrade_packages': [],
+                                      'ovs_hot_upgrade_force_restart': True, 'ovs_hot_upgrade_probe_settle_seconds': SETTLE_S,
+                                      'ovs_hot_upgrade_probe_command': ['cni-ovs-lab-probe', '--pps', str(PPS)]}, **extra))],
               check=False, timeout=3600, env=env, cwd=ROOT)
     wall = time.time() - t_run
     bgr = {n: (p.t0, p.stop()) for n, p in bg.items()}
@@ -331,7 +412,7 @@ def main():
                                                                'lost(others)', 'turn s', 'waits s', 'module', 'overhead', 'tasks'))
     for x in rows:
         print('%-11s %8s %9s %11s %6s %12s %7s %7s %7s %9s %6s' % (
-            x['node'], x['gap_ms'], x['floor_ms'], x['floor_systemd_ms'], x['ratio'], x['lost_while_others_upgraded'],
+            x['node'], x['gap_ms'], x['floor_ms'], x['floor_systemd_ms'] or '-', x['ratio'], x['lost_while_others_upgraded'],
             x['turn_s'], x['waits_s'], x['module_s'], x['overhead_s'], x['tasks']))
     print('\nthe %d costliest tasks of a node turn (seconds summed over the %d nodes, runs):' % (a.profile, len(hosts)))
     for name, ds in sorted(cost.items(), key=lambda kv: -sum(kv[1]))[:a.profile]:
@@ -339,7 +420,7 @@ def main():
     print('rollout wall time %.1f s for %d nodes (%.1f s per node, incl. the preflight play)' % (wall, len(hosts), wall / len(hosts)))
     if a.json:
         with open(a.json, 'w', encoding='utf-8') as f:
-            json.dump({'floors': floors, 'rows': rows, 'wall_s': wall, 'task_cost_s': cost}, f, indent=1)
+            json.dump({'mode': a.mode, 'floors': floors, 'rows': rows, 'wall_s': wall, 'task_cost_s': cost}, f, indent=1)
     return 0
 
 
