@@ -256,10 +256,12 @@ cni_setup() {
     "$name" bash -s < "$HERE/cni/$CNI.sh"
 }
 
+# The short traffic probe of `up` (300 packets pod-a -> pod-b through br-int).
+PROBE=(cni-ovs-lab-probe --pps 1000 --duration 0.3 --grace 0.2)
 # probe_node NODE: one short traffic probe on the node; sets the caller's out (the probe's
 # output), recv and sent (its packet counts, empty when it printed none)
 probe_node() {
-  out=$(podman exec "$1" cni-ovs-lab-probe --pps 1000 --duration 0.3 --grace 0.2 2>&1) || true
+  out=$(podman exec "$1" "${PROBE[@]}" 2>&1) || true
   probe_counts
 }
 probe_counts() {
@@ -272,7 +274,7 @@ traffic_check() {  # short probe on every node (all at once); fails when a node 
   dir=$(mktemp -d)
   for i in $(seq 1 "$NODES"); do
     name=$(node_name "$i")
-    { podman exec "$name" cni-ovs-lab-probe --pps 1000 --duration 0.3 --grace 0.2 >"$dir/$name" 2>&1 || true; } &
+    { podman exec "$name" "${PROBE[@]}" >"$dir/$name" 2>&1 || true; } &
   done
   wait
   for i in $(seq 1 "$NODES"); do
