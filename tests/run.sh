@@ -177,7 +177,8 @@ if has_layer lab-tests && has_layer molecule && [ -f lab/lab.sh ] && ! bash lab/
 fi
 # shellcheck disable=SC2317  # called by the EXIT trap
 stop_shared_lab() {
-  if [ -n "$lane_b_pid" ]; then
+  # (the molecule layer, a subshell, ends the lane without this shell knowing: is it still there?)
+  if [ -n "$lane_b_pid" ] && { kill -0 "$lane_b_pid" 2>/dev/null || [ -d tests/output/lane-b ]; }; then
     echo "===== stopping lane b ====="
     kill -- -"$lane_b_pid" 2>/dev/null; wait "$lane_b_pid" 2>/dev/null
     bash tests/lane.sh down >/dev/null 2>&1
