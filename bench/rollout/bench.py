@@ -56,7 +56,9 @@ ENV = dict(os.environ, CONTAINERS_CONF=os.environ.get('CONTAINERS_CONF', os.path
 PPS = 1000
 SETTLE_S = 2  # the probe's settle after each restart, passed to the playbook (a deliberate wait)
 BG_PORT = 9998
-WAIT_RE = re.compile(r'\bWait\b|Install the \.deb|packages from the repositories|Copy the \.deb|Let the probe', re.I)
+# DaemonSet mode: deleting the node's old pod waits (wait: true) for the kubelet to terminate it
+WAIT_RE = re.compile(r'\bWait\b|Install the \.deb|packages from the repositories|Copy the \.deb|Let the probe|'
+                     r"Delete the node's old pod", re.I)
 MODULE_RE = re.compile(r'Save, stop, flow-restore-wait|Save, flow-restore-wait')
 
 
