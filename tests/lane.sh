@@ -14,10 +14,11 @@
 #   - a copy of the tracked and new files (lab/.state, Molecule's project directory and
 #     ${MOLECULE_PROJECT_DIRECTORY}/lab/.state paths are per checkout); .venv and the dependency
 #     collections are links to this checkout's;
-#   - network namespace cni-ovs-lane-<name> (loopback only; the lab's podman bridge is made in it);
+#   - network namespace cni-ovs-lane-<name>-<hash of this checkout's path> (loopback only; the
+#     lab's podman bridge is made in it);
 #   - Podman storage and run directories (container names lab-node-N repeat), reading this
 #     host's images (the lab node image) through additionalimagestores;
-#   - Podman network name cni-ovs-lab-<name> and CNI config dir: CNI's host-local IPAM keeps its
+#   - Podman network name cni-ovs-lab-<name>-<hash> and CNI config dir: CNI's host-local IPAM keeps its
 #     address leases per network name in /var/lib/cni/networks on the host's filesystem;
 #   - TMPDIR (kubernetes.core caches API discovery in $TMPDIR/k8srcp-<host>.json, and both labs'
 #     API servers are https://127.0.0.1:16443) and Ansible's SSH control sockets (their path
@@ -29,8 +30,10 @@ NAME=${CNI_OVS_LANE:-b}
 [[ $NAME =~ ^[a-z0-9]{1,8}$ ]] || { echo "lane: CNI_OVS_LANE=$NAME: expected 1-8 of [a-z0-9]" >&2; exit 2; }
 LANE=$ROOT/tests/output/lane-$NAME
 COPY=$LANE/cni-ovs-lane-$NAME
-NETNS=cni-ovs-lane-$NAME
-NET=cni-ovs-lab-$NAME
+# Host-wide names carry a hash of this checkout's path: a lane of another checkout is left alone.
+KEY=$(printf '%s' "$ROOT" | sha1sum | cut -c1-6)
+NETNS=cni-ovs-lane-$NAME-$KEY
+NET=cni-ovs-lab-$NAME-$KEY
 P=$LANE/podman
 
 log() { printf '== lane %s: %s\n' "$NAME" "$*" >&2; }
