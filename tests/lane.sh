@@ -3,10 +3,14 @@
 # hosts, and the Ansible runs against them) lives in a network namespace of its own, so it runs
 # beside the main lab with the same addresses (198.18.0.0/24, 127.0.0.1 ports) and node names,
 # and neither can reach the other. tests/run.sh runs the Molecule groups nsx and openshift-sdn
-# in it while the main lab runs lab-tests and the kube-ovn groups (docs/development.md, "Lanes").
+# in it while the main lab runs lab-tests and the kube-ovn groups (docs/development.md, "Two lab
+# lanes").
 #
+#   bash tests/lane.sh check               exit 0 when a lane can run here (root, nsenter, ip, and
+#                                          a network namespace can really be made)
+#   bash tests/lane.sh dir                 print the lane's copy of the checkout
 #   bash tests/lane.sh run CMD [ARG...]   set the lane up (fresh copy, netns), run CMD inside it
-#                                          (cwd: the copy), print its exit status
+#                                          (cwd: the copy), exit with CMD's status
 #   bash tests/lane.sh down                stop the lane's lab, remove its containers, network,
 #                                          Podman storage, namespace and copy
 #
@@ -38,17 +42,14 @@ P=$LANE/podman
 
 log() { printf '== lane %s: %s\n' "$NAME" "$*" >&2; }
 
-# in_lane CMD...: run CMD in the lane's network namespace, from the copy, with the lane's
-# environment (also used for the lane's Podman outside the namespace: storage is not netns-bound).
-lane_env=()
-set_lane_env() {
-  lane_env=(CONTAINERS_CONF="$P/containers.conf" CONTAINERS_STORAGE_CONF="$P/storage.conf"
-    LAB_NETWORK="$NET" TMPDIR="$LANE/tmp" ANSIBLE_SSH_CONTROL_PATH_DIR="$LANE/ssh-cp"
-    ANSIBLE_CONFIG="$COPY/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$COPY/.collections"
-    CNI_OVS_REPORT_DIR="$COPY/tests/output/reports" CNI_OVS_LANE_OF="$ROOT"
-    PATH="$COPY/.venv/bin:${PATH#"$ROOT/.venv/bin:"}")
-}
-set_lane_env
+# The lane's environment, for every command in it (and for its Podman outside the namespace:
+# storage is not bound to a network namespace).
+lane_env=(CONTAINERS_CONF="$P/containers.conf" CONTAINERS_STORAGE_CONF="$P/storage.conf"
+  LAB_NETWORK="$NET" TMPDIR="$LANE/tmp" ANSIBLE_SSH_CONTROL_PATH_DIR="$LANE/ssh-cp"
+  ANSIBLE_CONFIG="$COPY/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$COPY/.collections"
+  CNI_OVS_REPORT_DIR="$COPY/tests/output/reports"
+  PATH="$COPY/.venv/bin:${PATH#"$ROOT/.venv/bin:"}")
+# in_lane CMD...: run CMD in the lane's network namespace, from the copy, with lane_env.
 in_lane() {
   # shellcheck disable=SC2016  # $0 and $@ are the inner shell's
   nsenter --net="/run/netns/$NETNS" -- env "${lane_env[@]}" bash -c 'cd "$0" && exec "$@"' "$COPY" "$@"
@@ -83,11 +84,18 @@ cmd_down() {
   return $rc
 }
 
-cmd_setup() {
+cmd_check() {
   if ! command -v nsenter >/dev/null || ! command -v ip >/dev/null; then
     log "needs nsenter and ip (util-linux, iproute2)"; return 2
   fi
   [ "$(id -u)" = 0 ] || { log "needs root (network namespace, rootful Podman as the main lab)"; return 2; }
+  local probe=cni-ovs-lane-probe-$$
+  ip netns add "$probe" 2>/dev/null && ip netns del "$probe" && return 0
+  log "cannot make a network namespace here"; return 2
+}
+
+cmd_setup() {
+  cmd_check || return $?
   cmd_down >/dev/null 2>&1
   mkdir -p "$COPY" "$P/root" "$P/run" "$P/tmp" "$P/net" "$LANE/tmp" "$LANE/ssh-cp"
   git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ "$COPY/" || return 1
@@ -124,5 +132,7 @@ case ${1:-} in
     in_lane "$@"
     ;;
   down) cmd_down ;;
-  *) echo "usage: $0 run CMD [ARG...] | down" >&2; exit 2 ;;
+  check) cmd_check ;;
+  dir) echo "$COPY" ;;
+  *) echo "usage: $0 check | dir | run CMD [ARG...] | down" >&2; exit 2 ;;
 esac

@@ -117,15 +117,12 @@ LANE_B_GROUPS="nsx openshift-sdn"
 LANE_A_GROUPS="kube-ovn kube-ovn/real"
 lane_b_pid="" lane_b_start=0
 lanes_ok=""
-lanes_possible() {  # asked once: can this machine make a network namespace (root, nsenter, ip)?
+lanes_possible() {  # asked once: can a lane run here (tests/lane.sh check: root, nsenter, ip, netns)?
   if [ -z "$lanes_ok" ]; then
     lanes_ok=no
-    if [ "${CNI_OVS_LANES:-1}" != 0 ] && [ "$(id -u)" = 0 ] && command -v nsenter >/dev/null && command -v ip >/dev/null; then
-      local probe=cni-ovs-lane-probe-$$
-      if ip netns add "$probe" 2>/dev/null; then
-        ip netns del "$probe" && lanes_ok=yes
-      fi
-      [ "$lanes_ok" = yes ] || echo "===== lanes: cannot make a network namespace here; every Molecule group runs in this lab, one after another ====="
+    if [ "${CNI_OVS_LANES:-1}" != 0 ]; then
+      if bash tests/lane.sh check; then lanes_ok=yes
+      else echo "===== lanes: not here (above); every Molecule group runs in this lab, one after another ====="; fi
     fi
   fi
   [ "$lanes_ok" = yes ]
@@ -155,7 +152,7 @@ finish_lane_b() {
   cat tests/output/layers/molecule-lane-b.log
   [ "$(cat tests/output/layers/molecule-lane-b.rc 2>/dev/null)" = 0 ] || rc=1
   mkdir -p tests/output/molecule
-  cp -f tests/output/lane-b/cni-ovs-lane-b/tests/output/molecule/*.ansible.log tests/output/molecule/ 2>/dev/null
+  cp -f "$(bash tests/lane.sh dir)"/tests/output/molecule/*.ansible.log tests/output/molecule/ 2>/dev/null
   bash tests/lane.sh down || { echo "lane b: lane.sh down failed"; rc=1; }
   lane_b_pid=""
   return $rc
@@ -189,7 +186,7 @@ fi
 # shellcheck disable=SC2317  # called by the EXIT trap
 stop_shared_lab() {
   # (the molecule layer, a subshell, ends the lane without this shell knowing: is it still there?)
-  if [ -n "$lane_b_pid" ] && { kill -0 "$lane_b_pid" 2>/dev/null || [ -d tests/output/lane-b ]; }; then
+  if [ -n "$lane_b_pid" ] && { kill -0 "$lane_b_pid" 2>/dev/null || [ -d "$(bash tests/lane.sh dir)" ]; }; then
     echo "===== stopping lane b ====="
     kill -- -"$lane_b_pid" 2>/dev/null; wait "$lane_b_pid" 2>/dev/null
     bash tests/lane.sh down >/dev/null 2>&1

@@ -151,7 +151,12 @@ def floor(node, script, reset):
 # flows again: the minimum any replacement of that pod costs on that node.
 DS_NAMESPACE, DS_NAME, DS_SELECTOR = 'kube-system', 'ovs-ovn', 'app=ovs'
 DS_IMAGES = ('localhost/cni-ovs-lab/kube-ovn:v1.13.2', 'localhost/cni-ovs-lab/kube-ovn:v1.13.3')  # one lab image, two tags
-STAND_IN_FLOWS = 'ovs-ofctl dump-flows --no-stats br-int 2>/dev/null | grep -c cookie=0x1ab || true'
+
+
+def stand_in_flows(node):
+    """How many of the lab controller stand-in's flows (cookie 0x1ab) br-int of the node has."""
+    out = nx(node, 'ovs-ofctl dump-flows --no-stats br-int 2>/dev/null | grep -c cookie=0x1ab || true', check=False).stdout
+    return int(out.strip() or 0)
 
 
 def k8s_api():
@@ -173,7 +178,7 @@ def floor_pod(core, node, timeout=180):
     old = [x for x in ovs_pods(core, node) if not x.metadata.deletion_timestamp]
     if len(old) != 1 or not pod_ready(old[0]):
         raise RuntimeError('%s: want one Ready ovs-ovn pod, found %s' % (node, [x.metadata.name for x in old]))
-    want = int(nx(node, STAND_IN_FLOWS).stdout.strip() or 0)
+    want = stand_in_flows(node)
     p = Probe(node, 9997, 'floor')
     time.sleep(1)
     core.delete_namespaced_pod(old[0].metadata.name, DS_NAMESPACE)
@@ -181,7 +186,7 @@ def floor_pod(core, node, timeout=180):
     while True:
         pods = ovs_pods(core, node)
         new = [x for x in pods if x.metadata.uid != old[0].metadata.uid]
-        if new and len(pods) == 1 and pod_ready(new[0]) and int(nx(node, STAND_IN_FLOWS, check=False).stdout.strip() or 0) >= want:
+        if new and len(pods) == 1 and pod_ready(new[0]) and stand_in_flows(node) >= want:
             break
         if time.monotonic() > deadline:
             p.stop()
