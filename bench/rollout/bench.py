@@ -153,9 +153,9 @@ DS_NAMESPACE, DS_NAME, DS_SELECTOR = 'kube-system', 'ovs-ovn', 'app=ovs'
 DS_IMAGES = ('localhost/cni-ovs-lab/kube-ovn:v1.13.2', 'localhost/cni-ovs-lab/kube-ovn:v1.13.3')  # one lab image, two tags
 
 
-def stand_in_flows(node):
+def stand_in_flows(node, check=True):
     """How many of the lab controller stand-in's flows (cookie 0x1ab) br-int of the node has."""
-    out = nx(node, 'ovs-ofctl dump-flows --no-stats br-int 2>/dev/null | grep -c cookie=0x1ab || true', check=False).stdout
+    out = nx(node, 'ovs-ofctl dump-flows --no-stats br-int 2>/dev/null | grep -c cookie=0x1ab || true', check=check).stdout
     return int(out.strip() or 0)
 
 
@@ -186,7 +186,7 @@ def floor_pod(core, node, timeout=180):
     while True:
         pods = ovs_pods(core, node)
         new = [x for x in pods if x.metadata.uid != old[0].metadata.uid]
-        if new and len(pods) == 1 and pod_ready(new[0]) and stand_in_flows(node) >= want:
+        if new and len(pods) == 1 and pod_ready(new[0]) and stand_in_flows(node, check=False) >= want:
             break
         if time.monotonic() > deadline:
             p.stop()
