@@ -114,7 +114,7 @@ layer_lab-tests() {
 # of the 2 cores idle during a scenario), so side by side they take little longer than alone.
 # CNI_OVS_LANES=0: one lane, every group here, one after another.
 LANE_B_GROUPS="nsx openshift-sdn"
-LANE_A_GROUPS="kube-ovn kube-ovn/real"
+LANE_A_GROUPS="kube-ovn kube-ovn/real nsx/real"
 lane_b_pid="" lane_b_start=0
 lanes_ok=""
 lanes_possible() {  # asked once: can a lane run here (tests/lane.sh check: root, nsenter, ip, netns)?
@@ -165,6 +165,14 @@ layer_molecule() {
   done
   ((found)) || { echo "no Molecule scenarios yet"; return 0; }
   if lanes_possible; then
+    # Every group the scenarios need runs in one of the two lanes (a group in neither would be
+    # skipped in silence).
+    local g all
+    all=$(bash tests/molecule.sh --groups) || { echo "$all"; return 1; }
+    for g in $all; do
+      [[ " $LANE_A_GROUPS $LANE_B_GROUPS " == *" $g "* ]] ||
+        { echo "molecule: group $g is in neither LANE_A_GROUPS nor LANE_B_GROUPS (tests/run.sh)"; rc=1; }
+    done
     start_lane_b
     # The lab this run started is stopped at the end: scenarios that would put it back skip that.
     CNI_OVS_MOLECULE_GROUPS=$LANE_A_GROUPS CNI_OVS_LAB_DISPOSABLE=$shared_lab bash tests/molecule.sh || rc=1

@@ -182,8 +182,38 @@ def _wait_crds(api: client.ApiClient, names: list[str], timeout: float = 60) -> 
             time.sleep(0.2)
 
 
-def cmd_apply(api: client.ApiClient, paths: list[str]) -> int:
+APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
+
+
+def apparmor_enabled(path: str = "/sys/module/apparmor/parameters/enabled") -> bool:
+    """What a kubelet checks before it runs a pod that asks for an AppArmor profile."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip().upper().startswith("Y")
+    except OSError:
+        return False
+
+
+def drop_apparmor(docs: list[dict]) -> list[str]:
+    """Remove the AppArmor annotations of pod templates; return what was removed.
+
+    A real kubelet rejects a pod that asks for an AppArmor profile on a host without AppArmor
+    (this kernel has none): with LAB_KUBELET=real such pods could never run. The KWOK lab keeps
+    them (NCP's nsx-node-agent names its profile there, and nsx_node_prep reads it)."""
+    removed = []
+    for doc in docs:
+        ann = (((doc.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {}
+        for key in [k for k in ann if k.startswith(APPARMOR_ANNOTATION)]:
+            del ann[key]
+            removed.append(f"{doc['kind']} {doc['metadata']['name']}: {key}")
+    return removed
+
+
+def cmd_apply(api: client.ApiClient, paths: list[str], real_kubelets: int = 0) -> int:
     docs = load_docs(paths)
+    if real_kubelets and not apparmor_enabled():
+        for what in drop_apparmor(docs):
+            print(f"apply: no AppArmor on this host, real kubelets: dropped {what}")
     crds = [d for d in docs if d["kind"] == "CustomResourceDefinition"]
     namespaces = [d for d in docs if d["kind"] == "Namespace"]
     rest = [d for d in docs if d not in crds and d not in namespaces]
@@ -285,7 +315,8 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     api = config.new_client_from_config(config_file=args.kubeconfig)
     if args.cmd == "ensure":
-        return (cmd_nodes(api, args.count, args.cni, args.real_kubelets) or cmd_apply(api, args.files)
+        return (cmd_nodes(api, args.count, args.cni, args.real_kubelets)
+                or cmd_apply(api, args.files, args.real_kubelets)
                 or (args.real_kubelets < args.count
                     and cmd_wait_nodes(api, args.count, args.timeout, first=args.real_kubelets + 1)))
     if args.cmd == "nodes":

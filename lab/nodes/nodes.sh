@@ -251,6 +251,9 @@ cni_setup() {
   local i=$1 name; name=$(node_name "$i")
   local master=0; is_master "$i" && master=1
   local in_pods=0; [ "$LAB_KUBELET" = real ] && in_pods=1
+  if [ "$CNI" = nsx ]; then  # the simulated NSX bootstrap, the same script as the lab's NCP image's
+    podman cp "$HERE/pod-images/nsx/nsx-bootstrap" "$name:/usr/local/lib/cni-ovs-lab/nsx-bootstrap"
+  fi
   podman exec -i -e NODE_IP="$(node_ip "$i")" -e MASTER_IPS="$(master_ips)" -e IS_MASTER=$master \
     -e DAEMONS_IN_PODS=$in_pods \
     "$name" bash -s < "$HERE/cni/$CNI.sh"

@@ -12,114 +12,18 @@ set -euo pipefail
 R=$(uname -r)
 M=/lib/modules/$R
 # SIMULATED nsx-ncp-bootstrap kernel-module install (seed 000's "the bootstrap container installs
-# NSX-OVS"). Under KWOK the bootstrap init container never runs, so this script does on the node
-# what it does to the module tree when use_nsx_ovs_kernel_module = True: the upstream OVS modules
-# (the kernel's own, kernel/net/openvswitch, or what a switch put in weak-updates/openvswitch)
-# are moved aside into nsx/usr-ovs-kmod-backup with an INFO file naming each one's original
-# path (the "<file> <original path>" format cni.ovs.ovs_kmod_swap assumes, docs/nsx_kmod_switch.md),
-# the NSX-OVS build goes into weak-updates/openvswitch, depmod. The .ko files are ELF objects with
-# a real .modinfo section (modinfo reads them) and no code: this kernel has no module support.
-#   nsx-bootstrap install   do it now (the lab's starting layout; Molecule prepare)
-#   nsx-bootstrap boot      at every boot (unit cni-ovs-lab-nsx-bootstrap, before kubelet): read
-#                           use_nsx_ovs_kernel_module from the ConfigMap nsx-system/nsx-node-agent-config
-#                           through the node's kubeconfig; install when it is True. A file
-#                           /etc/cni-ovs-lab/nsx-bootstrap.disabled makes it a bootstrap that
-#                           fails to install (tests of the role's module-origin check).
-mkdir -p /usr/local/lib/cni-ovs-lab /etc/cni-ovs-lab
-cat > /usr/local/lib/cni-ovs-lab/nsx-bootstrap <<'BOOTSTRAP'
-#!/bin/bash
-# SIMULATED nsx-ncp-bootstrap kernel-module install: written by lab/nodes/cni/nsx.sh (see there).
-set -euo pipefail
-R=$(uname -r); M=/lib/modules/$R
-w=$M/weak-updates/openvswitch b=$M/nsx/usr-ovs-kmod-backup k=$M/kernel/net/openvswitch
-NSX_OVS_VERSION=${NSX_OVS_VERSION:-2.17.6.nsx.22917520}
-VERMAGIC="$R SMP preempt mod_unload modversions"
-say() { echo "nsx-bootstrap (SIMULATED): $*"; }
-mk() {  # mk FILE NAME VERSION DESCRIPTION [key=value...]
-  local f=$1 n=$2 v=$3 d=$4; shift 4
-  /usr/local/lib/cni-ovs-lab/mkko "$f.tmp" "name=$n" ${v:+"version=$v"} "description=$d" license=GPL \
-    "vermagic=$VERMAGIC" retpoline=Y "$@"
-  chmod 0644 "$f.tmp" && mv -f "$f.tmp" "$f"
-}
-wanted() {  # prints True/False: use_nsx_ovs_kernel_module of the ConfigMap, read with the node's kubeconfig
-  python3 - <<'PY'
-import base64, json, os, re, ssl, sys, tempfile, time, urllib.error, urllib.request
-import yaml
-cfg = yaml.safe_load(open("/etc/kubernetes/kubelet.conf"))
-cluster, user = cfg["clusters"][0]["cluster"], cfg["users"][0]["user"]
-ctx = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
-with tempfile.TemporaryDirectory() as d:
-    for key in ("client-certificate-data", "client-key-data"):
-        with open(os.open(os.path.join(d, key), os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
-            f.write(base64.b64decode(user[key]))
-    ctx.load_cert_chain(os.path.join(d, "client-certificate-data"), os.path.join(d, "client-key-data"))
-url = cluster["server"] + "/api/v1/namespaces/nsx-system/configmaps/nsx-node-agent-config"
-for attempt in range(30):
-    try:
-        cm = json.load(urllib.request.urlopen(url, context=ctx, timeout=5))
-        break
-    except urllib.error.HTTPError as exc:  # an answer: no such ConfigMap (yet), or not allowed
-        sys.exit("cannot read %s: %s" % (url, exc))
-    except OSError as exc:  # the API server may come up after the node
-        err = exc
-        time.sleep(2)
-else:
-    sys.exit("cannot read %s: %s" % (url, err))
-m = re.search(r"(?m)^\s*use_nsx_ovs_kernel_module\s*=\s*(\S+)", cm["data"].get("ncp.ini", ""))
-print(m.group(1) if m else "False")
-PY
-}
-install() {
-  if [ -d "$M/nsx" ]; then say "NSX-OVS already installed in $M (nsx/ exists)"; return 0; fi
-  mkdir -p "$w" "$b" "$k" /etc/depmod.d
-  # The kernel's own (in-tree) OVS modules, as the kernel package ships them; no lisp/stt upstream.
-  local v f
-  for v in openvswitch vport-geneve vport-gre vport-vxlan; do
-    [ -e "$k/$v.ko" ] || [ -e "$w/$v.ko" ] || case $v in
-      openvswitch) mk "$k/$v.ko" openvswitch "" "Open vSwitch switching datapath" intree=Y depends=nf_conntrack,nf_nat,libcrc32c ;;
-      *) mk "$k/$v.ko" "${v/-/_}" "" "OVS: ${v#vport-} switching port" intree=Y depends=openvswitch ;;
-    esac
-  done
-  # Move the upstream files aside, recording where each came from.
-  { echo "# Upstream OVS kernel modules moved aside by nsx-ncp-bootstrap (SIMULATED, lab): <file> <original path>"
-    for f in "$k"/*.ko "$w"/*.ko; do
-      [ -e "$f" ] || continue
-      mv -f "$f" "$b/"
-      echo "$(basename "$f") $f"
-    done; } > "$b/INFO.tmp"
-  mv -f "$b/INFO.tmp" "$b/INFO"; chmod 0644 "$b/INFO"
-  mk "$w/openvswitch.ko" openvswitch "$NSX_OVS_VERSION" "Open vSwitch switching datapath (NSX-OVS)" \
-    depends=nf_conntrack,nf_nat,nf_defrag_ipv6,libcrc32c author=VMware
-  for v in geneve gre lisp stt vxlan; do
-    mk "$w/vport-$v.ko" "vport_$v" "$NSX_OVS_VERSION" "OVS: $v switching port (NSX-OVS)" depends=openvswitch author=VMware
-  done
-  # Which file of a module name wins is depmod's choice (depmod.d(5)): the backed-up upstream copies
-  # under nsx/ would tie with the NSX-OVS files. The lab's bootstrap therefore says it, as a
-  # depmod.d override (an assumption of the lab, like the INFO layout).
-  { echo "# written by nsx-ncp-bootstrap (SIMULATED, lab): the NSX-OVS build wins over other copies"
-    for v in openvswitch vport-geneve vport-gre vport-lisp vport-stt vport-vxlan; do  # file names (depmod matches them)
-      echo "override $v * weak-updates/openvswitch"
-    done; } > /etc/depmod.d/nsx-ovs.conf
-  depmod "$R"
-  say "installed NSX-OVS $NSX_OVS_VERSION in $w; upstream modules in $b (INFO)"
-}
-case ${1:-} in
-  install) install ;;
-  boot)
-    if [ -e /etc/cni-ovs-lab/nsx-bootstrap.disabled ]; then
-      say "disabled by /etc/cni-ovs-lab/nsx-bootstrap.disabled: plays a bootstrap that failed to install NSX-OVS"; exit 0
-    fi
-    want=$(wanted)
-    if [ "$want" = True ]; then install; else say "use_nsx_ovs_kernel_module = $want: NSX-OVS not installed"; fi ;;
-  *) echo "usage: $0 install|boot" >&2; exit 64 ;;
-esac
-BOOTSTRAP
-chmod 0755 /usr/local/lib/cni-ovs-lab/nsx-bootstrap
+# NSX-OVS"): /usr/local/lib/cni-ovs-lab/nsx-bootstrap, copied here by nodes.sh from
+# lab/nodes/pod-images/nsx/nsx-bootstrap (its header says what it does). Under KWOK the bootstrap
+# init container never runs, so the unit below runs it at every boot; with real kubelets
+# (DAEMONS_IN_PODS=1) the nsx-ncp-bootstrap pod runs it and the unit stays off (its condition).
+test -x /usr/local/lib/cni-ovs-lab/nsx-bootstrap
 cat > /etc/systemd/system/cni-ovs-lab-nsx-bootstrap.service <<'UNIT'
 # SIMULATED nsx-ncp-bootstrap kernel-module install at boot (lab/nodes/cni/nsx.sh).
 [Unit]
 Description=SIMULATED nsx-ncp-bootstrap: NSX-OVS kernel modules when use_nsx_ovs_kernel_module = True
 ConditionPathExists=/etc/kubernetes/kubelet.conf
+# LAB_KUBELET=real: the nsx-ncp-bootstrap pod does it (lab/nodes/nodes.sh writes this marker)
+ConditionPathExists=!/etc/cni-ovs-lab/ovs-in-pods
 After=network-online.target
 Before=kubelet.service
 
@@ -132,6 +36,20 @@ WantedBy=multi-user.target
 UNIT
 mkdir -p /etc/systemd/system/multi-user.target.wants
 ln -sf ../cni-ovs-lab-nsx-bootstrap.service /etc/systemd/system/multi-user.target.wants/cni-ovs-lab-nsx-bootstrap.service
+if [ "${DAEMONS_IN_PODS:-0}" = 1 ]; then
+  # LAB_KUBELET=real: Open vSwitch runs in the nsx-ovs container of this node's nsx-node-agent
+  # pod (its kubelet may just have started it): wait for both daemons through the hostPath sockets.
+  for _ in $(seq 600); do
+    pid=$(cat /var/run/openvswitch/ovs-vswitchd.pid 2>/dev/null || true)
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ovs-vsctl --timeout=2 show >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  ovs-vsctl --timeout=2 show >/dev/null || { echo "$(hostname): the nsx-ovs container's Open vSwitch did not come up in 120 s" >&2; exit 1; }
+  # The nsx-ncp-bootstrap pod installed NSX-OVS (the ConfigMap starts with True) before the
+  # rollouts nodes.sh waited for were complete.
+  test -d "$M/nsx" || { echo "$(hostname): the nsx-ncp-bootstrap pod did not install NSX-OVS in $M" >&2; exit 1; }
+  touch "$M/.cni-ovs-lab-nsx"
+fi
 # The lab's starting layout: NSX-OVS installed (the ConfigMap starts with True). Only once per node:
 # a role may have switched the node since.
 if [ ! -e "$M/.cni-ovs-lab-nsx" ]; then

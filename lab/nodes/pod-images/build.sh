@@ -9,6 +9,8 @@
 #   localhost/cni-ovs-lab/kube-ovn:v1.11-flag     the same with start-ovs.sh of Kube-OVN's
 #   localhost/cni-ovs-lab/kube-ovn:v1.12-restart  designs before v1.12 and from v1.12 on
 #                                                 (kube-ovn/designs/flag.sh, restart.sh)
+#   localhost/cni-ovs-lab/nsx-ncp-ubuntu:4.1.2.1.23315412  NCP's commands on the lab's Debian
+#                                                 base (nsx/): nsx-ovs, nsx-ncp-bootstrap
 # Cached under ${CNI_OVS_CACHE:-~/.cache/cni-ovs}/lab-images/<hash of the inputs>; older
 # hashes are removed. Needs the node base image (lab/nodes/image/build.sh) and Go.
 set -euo pipefail
@@ -21,10 +23,12 @@ base=$(bash "$HERE/../image/build.sh" --base)
 KUBE_OVN_TAGS=(localhost/cni-ovs-lab/kube-ovn:v1.13.2 localhost/cni-ovs-lab/kube-ovn:v1.13.3
                localhost/cni-ovs-lab/debian:bookworm)
 PAUSE=localhost/cni-ovs-lab/pause:3.10
+NSX=localhost/cni-ovs-lab/nsx-ncp-ubuntu:4.1.2.1.23315412
 declare -A DESIGN_TAGS=([flag]=localhost/cni-ovs-lab/kube-ovn:v1.11-flag
                         [restart]=localhost/cni-ovs-lab/kube-ovn:v1.12-restart)
-hash=$( { echo "$base ${KUBE_OVN_TAGS[*]} ${DESIGN_TAGS[*]} $PAUSE"; go env GOVERSION 2>/dev/null;
-          cd "$HERE" && find pause kube-ovn -type f -print0 | sort -z | xargs -0 sha256sum; } |
+hash=$( { echo "$base ${KUBE_OVN_TAGS[*]} ${DESIGN_TAGS[*]} $PAUSE $NSX"; go env GOVERSION 2>/dev/null;
+          cd "$HERE" && find pause kube-ovn nsx ../image/rootfs/usr/local/lib/cni-ovs-lab/mkko -type f -print0 |
+            sort -z | xargs -0 sha256sum; } |
         sha256sum | cut -c1-12)
 out=$CACHE/$hash
 if [ -s "$out/pause.tar" ] && [ -s "$out/kube-ovn.tar" ]; then echo "$out"; exit 0; fi
@@ -42,8 +46,11 @@ for d in "${!DESIGN_TAGS[@]}"; do
   podman build -q --build-arg "BASE=$base" --build-arg "START_OVS=$d" -f "$HERE/kube-ovn/Containerfile" \
     -t "${DESIGN_TAGS[$d]}" "$HERE/kube-ovn" >/dev/null
 done
+# NCP's image: its Containerfile takes files of the node image and of the Kube-OVN image. It is
+# saved with the Kube-OVN images (one archive: the base layer once).
+podman build -q --build-arg "BASE=$base" -f "$HERE/nsx/Containerfile" -t "$NSX" "$HERE/.." >/dev/null
 podman save -q --format docker-archive -o "$tmp/pause.tar" "$PAUSE"
-podman save -q --format docker-archive -m -o "$tmp/kube-ovn.tar" "${KUBE_OVN_TAGS[@]}" "${DESIGN_TAGS[@]}"
+podman save -q --format docker-archive -m -o "$tmp/kube-ovn.tar" "${KUBE_OVN_TAGS[@]}" "${DESIGN_TAGS[@]}" "$NSX"
 mkdir -p "$CACHE"
 rm -rf "$out"; mv "$tmp" "$out"; trap - EXIT
 chmod 0755 "$out"
