@@ -144,6 +144,9 @@ class ScratchNode:
              "--device", "/dev/net/tun", "--label", "cni-ovs.lab.scratch=1", self.image])
         wait_for(lambda: podman_exec(self.name, "systemctl", "is-system-running", check=False).stdout.strip()
                  in ("running", "degraded"), 60, 0.2, "%s to boot" % self.name)
+        if self.cni == "nsx":  # as nodes.sh does: the simulated NSX bootstrap, shared with the lab's NCP image
+            run(["podman", "cp", os.path.join(NODES_DIR, "pod-images", "nsx", "nsx-bootstrap"),
+                 self.name + ":/usr/local/lib/cni-ovs-lab/nsx-bootstrap"])
         with open(os.path.join(NODES_DIR, "cni", self.cni + ".sh"), encoding="utf-8") as f:
             script = f.read()
         res = subprocess.run(["podman", "exec", "-i", "-e", "NODE_IP=198.18.0.99", "-e", "MASTER_IPS=198.18.0.99",
