@@ -139,6 +139,13 @@ class ScratchNode:
         self.name = "lab-scratch-%s-%s" % (cni, uuid.uuid4().hex[:6])
 
     def __enter__(self):
+        try:
+            return self._start()
+        except BaseException:  # a failed set-up leaves no container behind
+            self.__exit__()
+            raise
+
+    def _start(self):
         run(["podman", "run", "-d", "--name", self.name, "--hostname", self.name, "--network", "none",
              "--systemd=always", "--cap-add", "NET_ADMIN", "--cap-add", "SYS_ADMIN",
              "--device", "/dev/net/tun", "--label", "cni-ovs.lab.scratch=1", self.image])
