@@ -251,6 +251,16 @@ cni_setup() {
   local i=$1 name; name=$(node_name "$i")
   local master=0; is_master "$i" && master=1
   local in_pods=0; [ "$LAB_KUBELET" = real ] && in_pods=1
+  if ((in_pods)); then
+    # Open vSwitch runs in the CNI's pod (ovs-ovn, nsx-node-agent's nsx-ovs), which the node's
+    # kubelet may just have started: wait for both daemons through the hostPath sockets.
+    # shellcheck disable=SC2016  # expanded in the node
+    podman exec "$name" sh -c 'for _ in $(seq 600); do
+        p=$(cat /var/run/openvswitch/ovs-vswitchd.pid 2>/dev/null)
+        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && ovs-vsctl --timeout=2 show >/dev/null 2>&1 && exit 0
+        sleep 0.2; done; exit 1' ||
+      { echo "$name: the Open vSwitch of its $CNI pod did not come up in 120 s" >&2; return 1; }
+  fi
   if [ "$CNI" = nsx ]; then  # the simulated NSX bootstrap, the same script as the lab's NCP image's
     podman cp "$HERE/pod-images/nsx/nsx-bootstrap" "$name:/usr/local/lib/cni-ovs-lab/nsx-bootstrap"
   fi

@@ -4,16 +4,8 @@
 # Masters get ovn-central (NB/SB raft members, Kube-OVN layout); every node gets the
 # Open_vSwitch external_ids that Kube-OVN's ovs-ovn pod sets.
 set -euo pipefail
-if [ "${DAEMONS_IN_PODS:-0}" = 1 ]; then
-  # LAB_KUBELET=real: Open vSwitch comes up with this node's ovs-ovn pod (its kubelet may just
-  # have started it): wait for ovsdb-server and ovs-vswitchd through the hostPath sockets.
-  for _ in $(seq 600); do
-    pid=$(cat /var/run/openvswitch/ovs-vswitchd.pid 2>/dev/null || true)
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ovs-vsctl --timeout=2 show >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  ovs-vsctl --timeout=2 show >/dev/null || { echo "$(hostname): the ovs-ovn pod's Open vSwitch did not come up in 120 s" >&2; exit 1; }
-fi
+# LAB_KUBELET=real (DAEMONS_IN_PODS=1): Open vSwitch runs in this node's ovs-ovn pod; nodes.sh
+# waited for it before running this script.
 ovs-vsctl --timeout=10 set open_vswitch . \
   "external_ids:ovn-remote=$(for i in ${MASTER_IPS//,/ }; do printf 'tcp:%s:6642,' "$i"; done | sed 's/,$//')" \
   external_ids:ovn-encap-type=geneve "external_ids:ovn-encap-ip=$NODE_IP" \

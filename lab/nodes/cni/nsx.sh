@@ -38,13 +38,7 @@ mkdir -p /etc/systemd/system/multi-user.target.wants
 ln -sf ../cni-ovs-lab-nsx-bootstrap.service /etc/systemd/system/multi-user.target.wants/cni-ovs-lab-nsx-bootstrap.service
 if [ "${DAEMONS_IN_PODS:-0}" = 1 ]; then
   # LAB_KUBELET=real: Open vSwitch runs in the nsx-ovs container of this node's nsx-node-agent
-  # pod (its kubelet may just have started it): wait for both daemons through the hostPath sockets.
-  for _ in $(seq 600); do
-    pid=$(cat /var/run/openvswitch/ovs-vswitchd.pid 2>/dev/null || true)
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ovs-vsctl --timeout=2 show >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  ovs-vsctl --timeout=2 show >/dev/null || { echo "$(hostname): the nsx-ovs container's Open vSwitch did not come up in 120 s" >&2; exit 1; }
+  # pod; nodes.sh waited for it before running this script.
   # The nsx-ncp-bootstrap pod installed NSX-OVS (the ConfigMap starts with True) before the
   # rollouts nodes.sh waited for were complete.
   test -d "$M/nsx" || { echo "$(hostname): the nsx-ncp-bootstrap pod did not install NSX-OVS in $M" >&2; exit 1; }
