@@ -114,7 +114,7 @@ layer_lab-tests() {
 # of the 2 cores idle during a scenario), so side by side they take little longer than alone.
 # CNI_OVS_LANES=0: one lane, every group here, one after another.
 LANE_B_GROUPS="nsx openshift-sdn"
-LANE_A_GROUPS="kube-ovn kube-ovn/real nsx/real"
+LANE_A_GROUPS="kube-ovn kube-ovn/real nsx/real openshift-sdn/real"
 lane_b_pid="" lane_b_start=0
 lanes_ok=""
 lanes_possible() {  # asked once: can a lane run here (tests/lane.sh check: root, nsenter, ip, netns)?

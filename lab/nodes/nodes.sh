@@ -148,7 +148,7 @@ create_node() {
   env_file "$i" > "$tmp"
   podman cp "$tmp" "$name:/etc/default/cni-ovs-lab"
   rm -f "$tmp"
-  if [ "$LAB_KUBELET" = real ] && [ -n "$k" ]; then
+  if ovs_in_pods && [ -n "$k" ]; then
     # Open vSwitch and ovn-central run in the CNI's pods: the node host's own units stay off.
     local mdir; mdir=$(mktemp -d); mkdir -p "$mdir/cni-ovs-lab"
     echo "written by lab/nodes/nodes.sh (LAB_KUBELET=real)" > "$mdir/cni-ovs-lab/ovs-in-pods"
@@ -247,10 +247,14 @@ write_inventory() {
   log "wrote $inv"
 }
 
+# Does Open vSwitch run in the CNI's pods? With real kubelets, Kube-OVN's ovs-ovn and NCP's
+# nsx-ovs run it; OpenShift 4.x runs it on the host (systemd), as the lab does for openshift-sdn.
+ovs_in_pods() { [ "$LAB_KUBELET" = real ] && [ "$CNI" != openshift-sdn ]; }
+
 cni_setup() {
   local i=$1 name; name=$(node_name "$i")
   local master=0; is_master "$i" && master=1
-  local in_pods=0; [ "$LAB_KUBELET" = real ] && in_pods=1
+  local in_pods=0; ovs_in_pods && in_pods=1
   if ((in_pods)); then
     # Open vSwitch runs in the CNI's pod (ovs-ovn, nsx-node-agent's nsx-ovs), which the node's
     # kubelet may just have started: wait for both daemons through the hostPath sockets.

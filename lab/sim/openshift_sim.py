@@ -7,7 +7,9 @@
 OpenShift's cluster-network-operator (CNO) and machine-config-operator (MCO) cannot run
 in the lab.  This small controller plays the part of them that the migration observes,
 against the real OpenShift CRDs on the real API server; the per-node machine-config
-daemon is played by KWOK stages (lab/sim/mcd-stages.d/).
+daemon is played by KWOK stages (lab/sim/mcd-stages.d/) on the nodes KWOK runs, and by this
+controller (mcd_patch) on the nodes a real kubelet runs (LAB_KUBELET=real, label
+cni-ovs.lab/kubelet=host), which KWOK leaves alone. Either way: Working at once, Done ~3 s later.
 
 MCO (controller part):
   * the network type a rendered MachineConfig is made for is the operator Network's
@@ -27,7 +29,8 @@ CNO:
   * the operator Network's spec.defaultNetwork.type follows status.networkType;
   * the plugin of status.networkType runs: namespace openshift-sdn with DaemonSet sdn
     (OpenShiftSDN) or openshift-ovn-kubernetes with DaemonSet ovnkube-node
-    (OVNKubernetes) is created when missing.  The other plugin's namespace is left alone,
+    (OVNKubernetes) is created when missing; its pods run the lab's image
+    (localhost/cni-ovs-lab/openshift-sim:4.18, lab/nodes/pod-images/openshift) on real kubelets.  The other plugin's namespace is left alone,
     as the real operator leaves it: deleting it is the migration's last step.
 
 Pure decision functions are at the top (tested in tests/lab/test_openshift_sim.py); the
@@ -41,6 +44,7 @@ import copy
 import datetime
 import hashlib
 import sys
+import time
 
 import simloop  # lab/sim/simloop.py: the loop every lab simulation runs
 
@@ -48,6 +52,11 @@ ANN = "machineconfiguration.openshift.io/"
 CURRENT, DESIRED, STATE = ANN + "currentConfig", ANN + "desiredConfig", ANN + "state"
 SDN, OVN = "OpenShiftSDN", "OVNKubernetes"
 MULTUS_ANNOTATION = "networkoperator.openshift.io/default-network-type"
+# Nodes run by a real kubelet (lab/lib/labctl.py HOST_LABEL): the MCD of this controller plays them.
+HOST_LABEL = "cni-ovs.lab/kubelet"
+MCD_APPLY_SECONDS = 3.0  # Working -> Done, as the KWOK stage's delay
+# The lab's image of OpenShift's network pods, in place of the release images (no registry).
+LAB_IMAGE = "localhost/cni-ovs-lab/openshift-sim:4.18"
 
 OVS_UNIT = """[Unit]
 Description=Configures OVS with proper host networking configuration
@@ -202,6 +211,24 @@ def pool_status(pool: dict, nodes: list[dict], now: str) -> dict:
     }
 
 
+def mcd_patch(annotations: dict, working_seconds: float | None) -> dict | None:
+    """Annotations the machine-config daemon of a node writes next, or None (nothing to do).
+
+    working_seconds: how long the node has been Working in this controller's view (None: not
+    seen Working). As the KWOK stages (lab/sim/mcd-stages.d/): a node whose desiredConfig
+    differs from its currentConfig goes Working at once, and Done with currentConfig =
+    desiredConfig after MCD_APPLY_SECONDS."""
+    ann = annotations or {}
+    desired = ann.get(DESIRED)
+    if not desired or desired == ann.get(CURRENT):
+        return None
+    if ann.get(STATE) != "Working":
+        return {STATE: "Working", ANN + "reason": ""}
+    if working_seconds is not None and working_seconds >= MCD_APPLY_SECONDS:
+        return {CURRENT: desired, STATE: "Done"}
+    return None
+
+
 def status_differs(old: dict, new: dict) -> bool:
     """Compare statuses ignoring lastTransitionTime of unchanged conditions."""
     return (old or {}) != new
@@ -242,15 +269,17 @@ def network_status(config: dict, multus: dict | None) -> tuple[dict | None, str 
     return new, None
 
 
+# (namespace, DaemonSet) of each plugin; OpenShift's images are quay.io/openshift/origin-sdn and
+# origin-ovn-kubernetes, the lab runs LAB_IMAGE (SIMULATION: the pod logs and waits).
 PLUGIN = {
-    SDN: ("openshift-sdn", "sdn", "quay.io/openshift/origin-sdn:4.16"),
-    OVN: ("openshift-ovn-kubernetes", "ovnkube-node", "quay.io/openshift/origin-ovn-kubernetes:4.16"),
+    SDN: ("openshift-sdn", "sdn"),
+    OVN: ("openshift-ovn-kubernetes", "ovnkube-node"),
 }
 
 
 def plugin_objects(network_type: str) -> tuple[dict, dict]:
     """(Namespace, DaemonSet) the CNO runs for network_type (trimmed)."""
-    namespace, name, image = PLUGIN[network_type]
+    namespace, name = PLUGIN[network_type]
     ns = {"apiVersion": "v1", "kind": "Namespace",
           "metadata": {"name": namespace, "labels": {"openshift.io/run-level": "0"}}}
     ds = {
@@ -263,7 +292,8 @@ def plugin_objects(network_type: str) -> tuple[dict, dict]:
                 "metadata": {"labels": {"app": name, "component": "network"}},
                 "spec": {"hostNetwork": True, "tolerations": [{"operator": "Exists"}],
                          "nodeSelector": {"kubernetes.io/os": "linux"},
-                         "containers": [{"name": name, "image": image}]},
+                         "containers": [{"name": name, "image": LAB_IMAGE, "imagePullPolicy": "Never",
+                                         "command": ["openshift-sim-pod", name]}]},
             },
         },
     }
@@ -284,6 +314,7 @@ class Sim:
         self.netcfg = self.dyn.resources.get(api_version="config.openshift.io/v1", kind="Network")
         self.netop = self.dyn.resources.get(api_version="operator.openshift.io/v1", kind="Network")
         self.api_exception = client.rest.ApiException
+        self.working_since: dict[str, float] = {}  # node -> monotonic time this MCD saw it Working
 
     def _get(self, res, name):
         try:
@@ -310,6 +341,28 @@ class Sim:
                           "annotations": n.metadata.annotations or {}, "ready": ready})
         for pool in self.mcp.get().to_dict().get("items", []):
             did += self._pool(pool, network_type, nodes, now)
+        did += self._mcd(nodes)
+        return did
+
+    def _mcd(self, nodes: list[dict]) -> list[str]:
+        """SIMULATION of the machine-config daemon on the nodes real kubelets run."""
+        did = []
+        for node in nodes:
+            if node["labels"].get(HOST_LABEL) != "host":
+                continue
+            name, ann = node["name"], node["annotations"]
+            since = self.working_since.get(name) if ann.get(STATE) == "Working" else None
+            if ann.get(STATE) == "Working" and since is None:
+                self.working_since[name] = since = time.monotonic()
+            patch = mcd_patch(ann, None if since is None else time.monotonic() - since)
+            if not patch:
+                continue
+            self.core.patch_node(name, {"metadata": {"annotations": patch}})
+            if patch.get(STATE) == "Working":
+                self.working_since[name] = time.monotonic()
+            else:
+                self.working_since.pop(name, None)
+            did.append(f"node/{name}: mcd {patch[STATE]}" + (f" currentConfig={patch[CURRENT]}" if CURRENT in patch else ""))
         return did
 
     def _network(self, config: dict) -> list[str]:

@@ -138,6 +138,23 @@ def test_plugin_objects_per_network_type():
         assert ns["metadata"]["name"] == ds["metadata"]["namespace"] == ns_name
         assert ds["metadata"]["name"] == ds_name
         assert ds["spec"]["selector"]["matchLabels"].items() <= ds["spec"]["template"]["metadata"]["labels"].items()
+        # real kubelets run it from the lab's image, never pulling (no registry here)
+        container = ds["spec"]["template"]["spec"]["containers"][0]
+        assert (container["image"], container["imagePullPolicy"]) == (sim.LAB_IMAGE, "Never")
+        assert container["command"] == ["openshift-sim-pod", ds_name]
+
+
+def test_mcd_patch_working_then_done_after_the_apply_time():
+    ann = {sim.CURRENT: "rendered-worker-0sdn", sim.DESIRED: "rendered-worker-abc", sim.STATE: "Done"}
+    assert sim.mcd_patch(ann, None) == {sim.STATE: "Working", sim.ANN + "reason": ""}
+    working = dict(ann, **{sim.STATE: "Working"})
+    assert sim.mcd_patch(working, None) is None                        # not timed yet
+    assert sim.mcd_patch(working, sim.MCD_APPLY_SECONDS - 0.5) is None
+    assert sim.mcd_patch(working, sim.MCD_APPLY_SECONDS) == {sim.CURRENT: "rendered-worker-abc", sim.STATE: "Done"}
+    # up to date, or no desiredConfig at all: nothing to do
+    assert sim.mcd_patch({sim.CURRENT: "a", sim.DESIRED: "a", sim.STATE: "Done"}, None) is None
+    assert sim.mcd_patch({}, None) is None
+    assert sim.mcd_patch(None, 10.0) is None
 
 
 # ------------------------------------------------------------------ part 2: on the lab

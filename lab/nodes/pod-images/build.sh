@@ -11,6 +11,8 @@
 #                                                 (kube-ovn/designs/flag.sh, restart.sh)
 #   localhost/cni-ovs-lab/nsx-ncp-ubuntu:4.1.2.1.23315412  NCP's commands on the lab's Debian
 #                                                 base (nsx/): nsx-ovs, nsx-ncp-bootstrap
+#   localhost/cni-ovs-lab/openshift-sim:4.18      OpenShift's network pods (openshift/,
+#                                                 SIMULATION: openshift-sim-pod logs and waits)
 # Cached under ${CNI_OVS_CACHE:-~/.cache/cni-ovs}/lab-images/<hash of the inputs>; older
 # hashes are removed. Needs the node base image (lab/nodes/image/build.sh) and Go.
 set -euo pipefail
@@ -24,10 +26,11 @@ KUBE_OVN_TAGS=(localhost/cni-ovs-lab/kube-ovn:v1.13.2 localhost/cni-ovs-lab/kube
                localhost/cni-ovs-lab/debian:bookworm)
 PAUSE=localhost/cni-ovs-lab/pause:3.10
 NSX=localhost/cni-ovs-lab/nsx-ncp-ubuntu:4.1.2.1.23315412
+OPENSHIFT=localhost/cni-ovs-lab/openshift-sim:4.18
 declare -A DESIGN_TAGS=([flag]=localhost/cni-ovs-lab/kube-ovn:v1.11-flag
                         [restart]=localhost/cni-ovs-lab/kube-ovn:v1.12-restart)
-hash=$( { echo "$base ${KUBE_OVN_TAGS[*]} ${DESIGN_TAGS[*]} $PAUSE $NSX"; go env GOVERSION 2>/dev/null;
-          cd "$HERE" && find pause kube-ovn nsx ../image/rootfs/usr/local/lib/cni-ovs-lab/mkko -type f -print0 |
+hash=$( { echo "$base ${KUBE_OVN_TAGS[*]} ${DESIGN_TAGS[*]} $PAUSE $NSX $OPENSHIFT"; go env GOVERSION 2>/dev/null;
+          cd "$HERE" && find pause kube-ovn nsx openshift ../image/rootfs/usr/local/lib/cni-ovs-lab/mkko -type f -print0 |
             sort -z | xargs -0 sha256sum; } |
         sha256sum | cut -c1-12)
 out=$CACHE/$hash
@@ -47,10 +50,11 @@ for d in "${!DESIGN_TAGS[@]}"; do
     -t "${DESIGN_TAGS[$d]}" "$HERE/kube-ovn" >/dev/null
 done
 # NCP's image: its Containerfile takes files of the node image and of the Kube-OVN image. It is
-# saved with the Kube-OVN images (one archive: the base layer once).
+# saved with the Kube-OVN images (one archive: the base layer once), as is OpenShift's.
 podman build -q --build-arg "BASE=$base" -f "$HERE/nsx/Containerfile" -t "$NSX" "$HERE/.." >/dev/null
+podman build -q --build-arg "BASE=$base" -f "$HERE/openshift/Containerfile" -t "$OPENSHIFT" "$HERE/openshift" >/dev/null
 podman save -q --format docker-archive -o "$tmp/pause.tar" "$PAUSE"
-podman save -q --format docker-archive -m -o "$tmp/kube-ovn.tar" "${KUBE_OVN_TAGS[@]}" "${DESIGN_TAGS[@]}" "$NSX"
+podman save -q --format docker-archive -m -o "$tmp/kube-ovn.tar" "${KUBE_OVN_TAGS[@]}" "${DESIGN_TAGS[@]}" "$NSX" "$OPENSHIFT"
 mkdir -p "$CACHE"
 rm -rf "$out"; mv "$tmp" "$out"; trap - EXIT
 chmod 0755 "$out"
