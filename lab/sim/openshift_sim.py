@@ -30,8 +30,9 @@ CNO:
   * the plugin of status.networkType runs: namespace openshift-sdn with DaemonSet sdn
     (OpenShiftSDN) or openshift-ovn-kubernetes with DaemonSet ovnkube-node
     (OVNKubernetes) is created when missing; its pods run the lab's image
-    (localhost/cni-ovs-lab/openshift-sim:4.18, lab/nodes/pod-images/openshift) on real kubelets.  The other plugin's namespace is left alone,
-    as the real operator leaves it: deleting it is the migration's last step.
+    (localhost/cni-ovs-lab/openshift-sim:4.18, lab/nodes/pod-images/openshift) on real
+    kubelets.  The other plugin's namespace is left alone, as the real operator leaves it:
+    deleting it is the migration's last step.
 
 Pure decision functions are at the top (tested in tests/lab/test_openshift_sim.py); the
 loop at the bottom only reads objects, calls them, and writes differences.
@@ -351,17 +352,17 @@ class Sim:
             if node["labels"].get(HOST_LABEL) != "host":
                 continue
             name, ann = node["name"], node["annotations"]
-            since = self.working_since.get(name) if ann.get(STATE) == "Working" else None
-            if ann.get(STATE) == "Working" and since is None:
-                self.working_since[name] = since = time.monotonic()
-            patch = mcd_patch(ann, None if since is None else time.monotonic() - since)
+            if ann.get(STATE) == "Working":  # timed from when this MCD wrote (or first saw) Working
+                since = self.working_since.setdefault(name, time.monotonic())
+                patch = mcd_patch(ann, time.monotonic() - since)
+            else:
+                self.working_since.pop(name, None)
+                patch = mcd_patch(ann, None)
             if not patch:
                 continue
             self.core.patch_node(name, {"metadata": {"annotations": patch}})
-            if patch.get(STATE) == "Working":
+            if patch[STATE] == "Working":
                 self.working_since[name] = time.monotonic()
-            else:
-                self.working_since.pop(name, None)
             did.append(f"node/{name}: mcd {patch[STATE]}" + (f" currentConfig={patch[CURRENT]}" if CURRENT in patch else ""))
         return did
 
